@@ -1,0 +1,51 @@
+package dev.orchard.featurize;
+
+import dev.orchard.storage.StorageOptions;
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * How featurization runs on executors.
+ *
+ * @param batchSize   images per {@code Session.run}
+ * @param maxPixels   images with more pixels are refused before being decoded (decompression bombs)
+ * @param fetchThreads concurrent fetches per task, so storage latency overlaps inference
+ * @param storage     how executors reach the images
+ */
+public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, StorageOptions storage)
+        implements Serializable {
+
+    /** Measured default: large enough to amortize a run, small enough to keep latency and memory low. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+    public static final int DEFAULT_FETCH_THREADS = 8;
+
+    public FeaturizeOptions {
+        if (batchSize < 1 || batchSize > 4096) {
+            throw new IllegalArgumentException("batch size must be in [1, 4096] but was " + batchSize);
+        }
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be >= 1 but was " + maxPixels);
+        }
+        if (fetchThreads < 1) {
+            throw new IllegalArgumentException("fetchThreads must be >= 1 but was " + fetchThreads);
+        }
+        Objects.requireNonNull(storage, "storage");
+    }
+
+    public static FeaturizeOptions defaults() {
+        return new FeaturizeOptions(DEFAULT_BATCH_SIZE, ImageDecoder.DEFAULT_MAX_PIXELS, DEFAULT_FETCH_THREADS,
+                StorageOptions.defaults());
+    }
+
+    public FeaturizeOptions withBatchSize(int n) {
+        return new FeaturizeOptions(n, maxPixels, fetchThreads, storage);
+    }
+
+    public FeaturizeOptions withStorage(StorageOptions s) {
+        return new FeaturizeOptions(batchSize, maxPixels, fetchThreads, s);
+    }
+
+    public FeaturizeOptions withMaxPixels(long p) {
+        return new FeaturizeOptions(batchSize, p, fetchThreads, storage);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.orchard.featurize;
+
+import dev.orchard.ErrorRecord;
+import dev.orchard.FeatureRecord;
+import dev.orchard.model.LoadedModel;
+import dev.orchard.source.ImageRef;
+import dev.orchard.storage.Storages;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Streams one partition: pulls a batch of references, fetches and decodes it on a small per-task pool
+ * while the previous batch runs in the model, then emits one {@link Featurized} per reference in input
+ * order. Holds at most two batches in memory. Its pool shuts down when the partition is exhausted or
+ * the task completes (whichever comes first; closing twice is safe).
+ */
+final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
+
+    private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+    private final Iterator<ImageRef> refs;
+    private final LoadedModel model;
+    private final ImageDecoder decoder;
+    private final FeaturizeOptions options;
+    private final LongAccumulator inferences;
+    private final ExecutorService pool;
+    private final ArrayDeque<Featurized> ready = new ArrayDeque<>();
+    private CompletableFuture<Batch> pending;
+    private boolean closed;
+
+    /** A batch being prepared: decoded inputs packed densely, plus errors by position. */
+    private static final class Batch {
+        final List<ImageRef> refs;
+        final float[] inputs;
+        final String[] errors;
+        final int[] slot;
+
+        Batch(List<ImageRef> refs, int inputLength) {
+            this.refs = refs;
+            this.inputs = new float[refs.size() * inputLength];
+            this.errors = new String[refs.size()];
+            this.slot = new int[refs.size()];
+        }
+    }
+
+    FeaturizingIterator(Iterator<ImageRef> refs, LoadedModel model, FeaturizeOptions options,
+                        LongAccumulator inferences) {
+        this.refs = refs;
+        this.model = model;
+        this.decoder = ImageDecoder.forModel(model.spec(), options.maxPixels());
+        this.options = options;
+        this.inferences = inferences;
+        int id = POOL_IDS.incrementAndGet();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, "orchard-fetch-" + id);
+            t.setDaemon(true);
+            return t;
+        };
+        this.pool = Executors.newFixedThreadPool(options.fetchThreads(), tf);
+        TaskContext ctx = TaskContext.get();
+        if (ctx != null) {
+            ctx.addTaskCompletionListener(c -> close());
+        }
+        this.pending = prepareNext();
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (ready.isEmpty()) {
+            if (pending == null) {
+                close();
+                return false;
+            }
+            Batch batch = await(pending);
+            pending = prepareNext();  // start fetching the next batch before running this one
+            run(batch);
+        }
+        return true;
+    }
+
+    @Override
+    public Featurized next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return ready.poll();
+    }
+
+    private CompletableFuture<Batch> prepareNext() {
+        List<ImageRef> chunk = new ArrayList<>(options.batchSize());
+        while (chunk.size() < options.batchSize() && refs.hasNext()) {
+            chunk.add(refs.next());
+        }
+        if (chunk.isEmpty()) {
+            return null;
+        }
+        int len = decoder.inputLength();
+        Batch batch = new Batch(chunk, len);
+        CompletableFuture<?>[] parts = new CompletableFuture<?>[chunk.size()];
+        for (int i = 0; i < chunk.size(); i++) {
+            int pos = i;
+            parts[i] = CompletableFuture.runAsync(() -> load(batch, pos, len), pool);
+        }
+        return CompletableFuture.allOf(parts).thenApply(v -> compact(batch, len));
+    }
+
+    /** Fetches and decodes one image into its position; failures are recorded, never thrown. */
+    private void load(Batch batch, int pos, int len) {
+        ImageRef ref = batch.refs.get(pos);
+        byte[] bytes;
+        try {
+            bytes = Storages.forUri(ref.uri(), options.storage()).readAllBytes(ref.uri());
+        } catch (Exception e) {
+            batch.errors[pos] = "cannot read: " + e.getMessage();
+            return;
+        }
+        try {
+            decoder.decodeInto(bytes, batch.inputs, pos * len);
+        } catch (ImageDecodeException e) {
+            batch.errors[pos] = e.getMessage();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            batch.errors[pos] = "cannot decode: " + e;
+        }
+    }
+
+    /** Moves decoded images to the front so the model sees a dense batch of the good ones. */
+    private static Batch compact(Batch batch, int len) {
+        int dense = 0;
+        for (int i = 0; i < batch.refs.size(); i++) {
+            if (batch.errors[i] != null) {
+                batch.slot[i] = -1;
+                continue;
+            }
+            if (dense != i) {
+                System.arraycopy(batch.inputs, i * len, batch.inputs, dense * len, len);
+            }
+            batch.slot[i] = dense++;
+        }
+        return batch;
+    }
+
+    private void run(Batch batch) {
+        int n = 0;
+        for (int s : batch.slot) {
+            if (s >= 0) {
+                n++;
+            }
+        }
+        float[][] out = n == 0 ? new float[0][] : model.run(batch.inputs, n);
+        if (inferences != null && n > 0) {
+            inferences.add(n);
+        }
+        for (int i = 0; i < batch.refs.size(); i++) {
+            ImageRef ref = batch.refs.get(i);
+            if (batch.slot[i] >= 0) {
+                ready.add(Featurized.ok(new FeatureRecord(ref.uri(), ref.label(), ref.labelIndex(),
+                        out[batch.slot[i]])));
+            } else {
+                ready.add(Featurized.failed(new ErrorRecord(ref.uri(), batch.errors[i])));
+            }
+        }
+    }
+
+    private static Batch await(CompletableFuture<Batch> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing a batch", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("preparing a batch failed", e.getCause());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            pool.shutdownNow();
+        }
+    }
+}

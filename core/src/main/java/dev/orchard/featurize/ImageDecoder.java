@@ -1,0 +1,157 @@
+package dev.orchard.featurize;
+
+import dev.orchard.model.ModelSpec;
+import dev.orchard.model.Preprocessing;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns encoded image bytes into one preprocessed NHWC input: decode (JPEG/PNG via ImageIO), bilinear
+ * resize to the model's size, then the model's {@link Preprocessing}.
+ *
+ * <p>The resize matches TF2's {@code tf.image.resize(..., "bilinear")}, i.e. {@code ResizeBilinear} with
+ * {@code half_pixel_centers=True}: output pixel {@code x} samples the source at
+ * {@code (x + 0.5) * in/out - 0.5}, clamped to the edges. Thread-safe (stateless).
+ */
+public final class ImageDecoder {
+
+    /** Default refusal threshold: 50 megapixels (a 100x100 Fruits-360 image is 0.01). */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+
+    private final int height;
+    private final int width;
+    private final Preprocessing preprocessing;
+    private final long maxPixels;
+
+    public ImageDecoder(int height, int width, Preprocessing preprocessing, long maxPixels) {
+        if (height < 1 || width < 1) {
+            throw new IllegalArgumentException("target size must be positive but was " + height + "x" + width);
+        }
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be >= 1 but was " + maxPixels);
+        }
+        this.height = height;
+        this.width = width;
+        this.preprocessing = preprocessing;
+        this.maxPixels = maxPixels;
+    }
+
+    public static ImageDecoder forModel(ModelSpec spec, long maxPixels) {
+        return new ImageDecoder(spec.imageHeight(), spec.imageWidth(), spec.preprocessing(), maxPixels);
+    }
+
+    /** Floats in one decoded image. */
+    public int inputLength() {
+        return height * width * 3;
+    }
+
+    /**
+     * Decodes {@code bytes} into {@code out[offset .. offset + height*width*3)}.
+     *
+     * @param bytes  encoded image (Not modified)
+     * @param out    destination batch buffer (Modified)
+     * @throws ImageDecodeException with a reason a person understands
+     */
+    public void decodeInto(byte[] bytes, float[] out, int offset) throws ImageDecodeException {
+        BufferedImage img = read(bytes);
+        int sw = img.getWidth();
+        int sh = img.getHeight();
+        int[] argb = img.getRGB(0, 0, sw, sh, null, 0, sw);
+        resizeBilinear(argb, sw, sh, out, offset);
+    }
+
+    /** Decodes one image into a new array. */
+    public float[] decode(byte[] bytes) throws ImageDecodeException {
+        float[] out = new float[inputLength()];
+        decodeInto(bytes, out, 0);
+        return out;
+    }
+
+    private BufferedImage read(byte[] bytes) throws ImageDecodeException {
+        if (bytes.length == 0) {
+            throw new ImageDecodeException("empty file (0 bytes)");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException("not an image: unrecognized format ("
+                        + bytes.length + " bytes)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w * h > maxPixels) {
+                    throw new ImageDecodeException("too large: " + w + "x" + h + " = " + (w * h)
+                            + " pixels exceeds the limit of " + maxPixels);
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
+                    throw new ImageDecodeException("not an image: decoder returned no pixels");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException("corrupt or truncated image: " + describe(e), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return (m == null || m.isBlank()) ? e.getClass().getSimpleName() : m;
+    }
+
+    /**
+     * Half-pixel-centre bilinear resize of packed ARGB to the target size, then preprocessing.
+     * Same size copies pixels exactly.
+     */
+    private void resizeBilinear(int[] argb, int sw, int sh, float[] out, int offset) {
+        float scaleY = sh / (float) height;
+        float scaleX = sw / (float) width;
+        int[] x0 = new int[width];
+        int[] x1 = new int[width];
+        float[] xl = new float[width];
+        for (int x = 0; x < width; x++) {
+            float in = (x + 0.5f) * scaleX - 0.5f;
+            int f = (int) Math.floor(in);
+            x0[x] = Math.max(f, 0);
+            x1[x] = Math.min(f + 1, sw - 1);
+            xl[x] = in - f;
+        }
+        int o = offset;
+        for (int y = 0; y < height; y++) {
+            float in = (y + 0.5f) * scaleY - 0.5f;
+            int f = (int) Math.floor(in);
+            int y0 = Math.max(f, 0) * sw;
+            int y1 = Math.min(f + 1, sh - 1) * sw;
+            float yl = in - f;
+            for (int x = 0; x < width; x++) {
+                int tl = argb[y0 + x0[x]];
+                int tr = argb[y0 + x1[x]];
+                int bl = argb[y1 + x0[x]];
+                int br = argb[y1 + x1[x]];
+                float r = lerp2(tl >> 16 & 0xff, tr >> 16 & 0xff, bl >> 16 & 0xff, br >> 16 & 0xff, xl[x], yl);
+                float g = lerp2(tl >> 8 & 0xff, tr >> 8 & 0xff, bl >> 8 & 0xff, br >> 8 & 0xff, xl[x], yl);
+                float b = lerp2(tl & 0xff, tr & 0xff, bl & 0xff, br & 0xff, xl[x], yl);
+                preprocessing.apply(r, g, b, out, o);
+                o += 3;
+            }
+        }
+    }
+
+    private static float lerp2(int tl, int tr, int bl, int br, float xl, float yl) {
+        float top = tl + (tr - tl) * xl;
+        float bottom = bl + (br - bl) * xl;
+        return top + (bottom - top) * yl;
+    }
+}

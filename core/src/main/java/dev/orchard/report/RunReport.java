@@ -1,0 +1,112 @@
+package dev.orchard.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage 6, report: what a run did, for machines ({@code report.json}). Sections are plain maps so the
+ * JSON stays readable and easy to extend; build one with the setters, then {@link #toJson()}.
+ */
+public final class RunReport {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, Object> root = new LinkedHashMap<>();
+
+    public RunReport(String command, String orchardVersion) {
+        root.put("command", command);
+        root.put("orchardVersion", orchardVersion);
+    }
+
+    public RunReport put(String key, Object value) {
+        root.put(key, value);
+        return this;
+    }
+
+    /** Counts: {@code listed == featurized + failed} always. */
+    public RunReport counts(long listed, long featurized, long failed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("listed", listed);
+        c.put("featurized", featurized);
+        c.put("failed", failed);
+        root.put("counts", c);
+        return this;
+    }
+
+    /**
+     * Throughput of the featurize stage.
+     *
+     * @param images  images featurized (or attempted)
+     * @param seconds wall-clock seconds of the featurize stage
+     * @param vcpus   executor cores that worked on it
+     */
+    public RunReport throughput(long images, double seconds, int vcpus) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        double perSecond = seconds > 0 ? images / seconds : 0;
+        t.put("images", images);
+        t.put("seconds", round(seconds));
+        t.put("vcpus", vcpus);
+        t.put("imagesPerSecond", round(perSecond));
+        t.put("imagesPerSecondPerVcpu", round(vcpus > 0 ? perSecond / vcpus : 0));
+        t.put("imagesPerVcpuHour", Math.round(vcpus > 0 ? perSecond * 3600 / vcpus : 0));
+        root.put("throughput", t);
+        return this;
+    }
+
+    public RunReport timings(StageTimer timer) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        timer.asMap().forEach((k, v) -> t.put(k, round(v)));
+        t.put("total", round(timer.total()));
+        root.put("timingsSeconds", t);
+        return this;
+    }
+
+    public RunReport pca(int inputDimension, int k, double[] ratios) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("inputDimension", inputDimension);
+        p.put("k", k);
+        double cum = 0;
+        double[] cumulative = new double[ratios.length];
+        for (int i = 0; i < ratios.length; i++) {
+            cum += ratios[i];
+            cumulative[i] = cum;
+        }
+        p.put("explainedVarianceRatio", ratios);
+        p.put("cumulativeExplainedVariance", cumulative);
+        root.put("pca", p);
+        return this;
+    }
+
+    public RunReport failures(Map<String, Long> byReason, List<Map<String, String>> examples) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("byReason", byReason);
+        f.put("examples", examples);
+        root.put("failures", f);
+        return this;
+    }
+
+    public Object get(String key) {
+        return root.get(key);
+    }
+
+    public Map<String, Object> asMap() {
+        return root;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+}

@@ -1,0 +1,262 @@
+package dev.orchard.job;
+
+import dev.orchard.featurize.FeaturizeOptions;
+import dev.orchard.featurize.ImageDecoder;
+import dev.orchard.model.ModelInspector;
+import dev.orchard.model.ModelOverrides;
+import dev.orchard.model.Preprocessing;
+import dev.orchard.model.arch.SampleCnn;
+import dev.orchard.pca.PcaOptions;
+import dev.orchard.sink.OutputFormat;
+import dev.orchard.source.ImageSource;
+import dev.orchard.storage.StorageOptions;
+import dev.orchard.storage.Storages;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The subcommands. Each validates its flags, builds a {@link JobConfig}, and hands it to {@link Pipeline}. */
+final class Commands {
+
+    private Commands() {}
+
+    /** Flags every command that talks to storage or Spark shares. */
+    static class Common {
+        @Option(names = "--output", paramLabel = "URI",
+                description = "Where results go (local path or s3://bucket/prefix). Default: a new folder under ./orchard-output")
+        String output;
+
+        @Option(names = "--overwrite", description = "Replace a non-empty output folder.")
+        boolean overwrite;
+
+        @Option(names = "--format", paramLabel = "parquet|csv|both", defaultValue = "parquet",
+                description = "Part file format (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--master", paramLabel = "URL",
+                description = "Spark master. Default: spark-submit's, else embedded local[*].")
+        String master;
+
+        @Option(names = "--s3-endpoint", paramLabel = "URL",
+                description = "Endpoint of an S3-compatible server (path-style addressing).")
+        String s3Endpoint;
+
+        @Option(names = "--region", paramLabel = "NAME", defaultValue = StorageOptions.DEFAULT_REGION,
+                description = "S3 region (default: ${DEFAULT-VALUE}, Paris).")
+        String region;
+
+        @Option(names = "--max-partition-size", paramLabel = "N",
+                defaultValue = "" + ImageSource.DEFAULT_MAX_PARTITION_SIZE,
+                description = "At most N images per Spark partition (default: ${DEFAULT-VALUE}).")
+        int maxPartitionSize;
+
+        @Option(names = "--verbose", description = "Spark's own logs and full stack traces.")
+        boolean verbose;
+
+        StorageOptions storage() {
+            StorageOptions s = StorageOptions.defaults().withRegion(region);
+            return s3Endpoint == null ? s : s.withEndpoint(s3Endpoint);
+        }
+
+        String outputOrDefault(String command) {
+            if (output != null) {
+                return Storages.normalize(output);
+            }
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            return Storages.normalize(Paths.get("orchard-output", command + "-" + stamp).toString());
+        }
+    }
+
+    /** Flags of the model and featurization. */
+    static class ModelFlags {
+        @Option(names = "--model", paramLabel = "URI",
+                description = "SavedModel directory (local or s3://). Default: the sample model in data-samples.")
+        String model;
+
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + FeaturizeOptions.DEFAULT_BATCH_SIZE,
+                description = "Images per TensorFlow run (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Option(names = "--image-size", paramLabel = "N",
+                description = "Model input size in pixels (default: from the model's signature).")
+        Integer imageSize;
+
+        @Option(names = "--preprocessing", paramLabel = "mobilenet_v2|vgg16|unit",
+                description = "Pixel preprocessing (default: from the model, else mobilenet_v2).")
+        String preprocessing;
+
+        @Option(names = "--signature", paramLabel = "KEY", description = "Signature to use (default: serving_default).")
+        String signature;
+
+        @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
+                description = "Refuse images with more pixels than this (default: ${DEFAULT-VALUE}).")
+        long maxPixels;
+
+        ModelOverrides overrides() {
+            return new ModelOverrides(signature, null, null, imageSize,
+                    preprocessing == null ? null : Preprocessing.parse(preprocessing));
+        }
+    }
+
+    /** Flags of PCA. */
+    static class PcaFlags {
+        @Option(names = "--k", paramLabel = "N", description = "Keep N principal components.")
+        Integer k;
+
+        @Option(names = "--variance", paramLabel = "F",
+                description = "Keep the fewest components that explain this fraction of variance (default: 0.95).")
+        Double variance;
+
+        @Option(names = "--standardize", description = "Scale every feature to unit variance before PCA.")
+        boolean standardize;
+
+        PcaOptions options() {
+            if (k != null && variance != null) {
+                throw new UsageException("Give --k or --variance, not both");
+            }
+            if (k != null) {
+                if (k < 1) {
+                    throw new UsageException("--k must be >= 1 but was " + k);
+                }
+                return PcaOptions.fixedK(k).withStandardize(standardize);
+            }
+            double f = variance == null ? 0.95 : variance;
+            if (!(f > 0 && f <= 1)) {
+                throw new UsageException("--variance must be in (0, 1] but was " + f);
+            }
+            return PcaOptions.variance(f).withStandardize(standardize);
+        }
+    }
+
+    static JobConfig featurizeConfig(String command, String input, Common c, ModelFlags m, PcaFlags p) {
+        if (c.maxPartitionSize < 1) {
+            throw new UsageException("--max-partition-size must be >= 1 but was " + c.maxPartitionSize);
+        }
+        if (m.batchSize < 1 || m.batchSize > 4096) {
+            throw new UsageException("--batch-size must be in [1, 4096] but was " + m.batchSize);
+        }
+        if (m.imageSize != null && m.imageSize < 1) {
+            throw new UsageException("--image-size must be >= 1 but was " + m.imageSize);
+        }
+        StorageOptions storage = c.storage();
+        String in = Storages.normalize(input != null ? input : Samples.images());
+        String model = Storages.normalize(m.model != null ? m.model : Samples.model());
+        FeaturizeOptions fo = new FeaturizeOptions(m.batchSize, m.maxPixels, FeaturizeOptions.DEFAULT_FETCH_THREADS,
+                storage);
+        return new JobConfig(command, in, c.outputOrDefault(command), model, null, m.overrides(),
+                p == null ? null : p.options(), OutputFormat.parse(c.format), fo, storage, c.maxPartitionSize,
+                c.overwrite, c.master);
+    }
+
+    static int execute(JobConfig cfg, Common c, boolean withPca, boolean pcaOnly) {
+        PrintStream err = System.err;
+        Progress progress = new Progress(err);
+        Preflights.check(cfg);
+        try (JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose)) {
+            Pipeline pipeline = new Pipeline(cfg, sc, progress);
+            Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
+            System.out.printf("%s: listed %d, featurized %d, failed %d%n", cfg.command(), r.listed(), r.featurized(),
+                    r.failed());
+            System.out.println("Output: " + r.output());
+        }
+        return 0;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "The whole pipeline: list → featurize → PCA → write → report. "
+                    + "With no flags: the sample images and model of data-samples.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--input", paramLabel = "URI",
+                description = "Images: a local folder or s3://bucket/prefix of <Class>/<image> (default: the sample set).")
+        String input;
+        @Mixin Common common = new Common();
+        @Mixin ModelFlags model = new ModelFlags();
+        @Mixin PcaFlags pca = new PcaFlags();
+
+        @Override
+        public Integer call() {
+            return execute(featurizeConfig("run", input, common, model, pca), common, true, false);
+        }
+    }
+
+    @Command(name = "featurize", mixinStandardHelpOptions = true,
+            description = "List → featurize → write features and errors (no PCA).")
+    static final class Featurize implements Callable<Integer> {
+        @Option(names = "--input", paramLabel = "URI", description = "Images (default: the sample set).")
+        String input;
+        @Mixin Common common = new Common();
+        @Mixin ModelFlags model = new ModelFlags();
+
+        @Override
+        public Integer call() {
+            return execute(featurizeConfig("featurize", input, common, model, null), common, false, false);
+        }
+    }
+
+    @Command(name = "pca", mixinStandardHelpOptions = true,
+            description = "Fit PCA on existing features (a features/ folder of CSV or Parquet parts) "
+                    + "and write projections and the model.")
+    static final class PcaCmd implements Callable<Integer> {
+        @Option(names = "--features", required = true, paramLabel = "URI",
+                description = "A features/ folder, e.g. <output>/features of an earlier run.")
+        String features;
+        @Mixin Common common = new Common();
+        @Mixin PcaFlags pca = new PcaFlags();
+
+        @Override
+        public Integer call() {
+            if (common.maxPartitionSize < 1) {
+                throw new UsageException("--max-partition-size must be >= 1 but was " + common.maxPartitionSize);
+            }
+            StorageOptions storage = common.storage();
+            JobConfig cfg = new JobConfig("pca", null, common.outputOrDefault("pca"), null,
+                    Storages.normalize(features), null, pca.options(), OutputFormat.parse(common.format), null,
+                    storage, common.maxPartitionSize, common.overwrite, common.master);
+            return execute(cfg, common, true, true);
+        }
+    }
+
+    @Command(name = "inspect-model", mixinStandardHelpOptions = true,
+            description = "Print a SavedModel's signatures, inputs, outputs and shapes, and how Orchard will use it.")
+    static final class InspectModel implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory (default: the sample model).")
+        String model;
+
+        @Override
+        public Integer call() {
+            Path dir = Paths.get(model != null ? Storages.localPath(model).toString() : Samples.model());
+            System.out.println(ModelInspector.describe(dir));
+            return 0;
+        }
+    }
+
+    @Command(name = "make-model", mixinStandardHelpOptions = true,
+            description = "Build and export a SavedModel of a known architecture with seeded (not pretrained) weights.")
+    static final class MakeModel implements Callable<Integer> {
+        @Option(names = "--arch", required = true, paramLabel = "sample_cnn",
+                description = "Architecture: sample_cnn.")
+        String arch;
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to create.")
+        String output;
+        @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            Path dir = Storages.localPath(output);
+            switch (arch) {
+                case "sample_cnn" -> SampleCnn.export(dir, seed);
+                default -> throw new UsageException("Unknown --arch '" + arch + "': use sample_cnn");
+            }
+            System.out.println("Wrote " + arch + " SavedModel to " + dir);
+            return 0;
+        }
+    }
+}
