@@ -1,0 +1,131 @@
+package dev.orchard.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * One loaded model per executor JVM: the first task that asks unpacks the broadcast
+ * {@link ModelPackage} to a local temporary folder and loads one {@link LoadedModel}; every later
+ * call, from any task or thread of that JVM, gets the same instance (keyed by broadcast id). The
+ * instances are closed by a shutdown hook at JVM exit, so tasks never close what {@link #get}
+ * returns.
+ *
+ * <pre>{@code
+ * Broadcast<ModelPackage> model = sc.broadcast(ModelPackage.fromDirectory(dir, ModelOverrides.none()));
+ * rdd.mapPartitions(it -> { LoadedModel m = ExecutorModels.get(model); ... m.run(batch, n) ... });
+ * }</pre>
+ *
+ * <p>TensorFlow's native logging is chosen by the environment variable
+ * {@code TF_CPP_MIN_LOG_LEVEL} (2 hides its info and warning lines), read by the native library
+ * when it loads; Java cannot set a process's environment after start, so set it where the JVM is
+ * launched ({@code spark.executorEnv.TF_CPP_MIN_LOG_LEVEL=2}, and in the shell for the driver;
+ * Orchard's surefire configuration sets it for tests).
+ *
+ * <p>Thread-safe.
+ */
+public final class ExecutorModels {
+
+    private static final Map<Long, LoadedModel> MODELS = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "orchard-model-close"));
+    }
+
+    private ExecutorModels() {}
+
+    /**
+     * The model of this broadcast in this JVM, loaded on first use with a session using every core
+     * ({@link LoadedModel#defaultIntraOpThreads()}). Do not close it.
+     *
+     * @throws ModelException if it cannot be unpacked or loaded (later calls try again)
+     */
+    public static LoadedModel get(Broadcast<ModelPackage> broadcast) {
+        return get(broadcast, LoadedModel.defaultIntraOpThreads());
+    }
+
+    /**
+     * As {@link #get(Broadcast)}, with the session's intra-op threads given (e.g. the executor's
+     * {@code spark.executor.cores}); only the first, loading call's value counts.
+     */
+    public static LoadedModel get(Broadcast<ModelPackage> broadcast, int intraOpThreads) {
+        Objects.requireNonNull(broadcast, "broadcast");
+        long id = broadcast.id();
+        LoadedModel m = MODELS.get(id);
+        if (m != null) {
+            return m;
+        }
+        synchronized (ExecutorModels.class) {
+            m = MODELS.get(id);
+            if (m == null) {
+                m = load(broadcast.value(), intraOpThreads);
+                MODELS.put(id, m);
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Loads a model for single-process use (no Spark), with every core. The caller closes it.
+     *
+     * @throws ModelException if it cannot be unpacked or loaded
+     */
+    public static LoadedModel load(ModelPackage pkg) {
+        return load(pkg, LoadedModel.defaultIntraOpThreads());
+    }
+
+    /**
+     * Loads a model with the given intra-op threads. The caller closes it. The temporary folder it
+     * is unpacked to is deleted as soon as TensorFlow has read it (the graph and weights then live
+     * in memory), so nothing is left on disk even if the JVM is killed.
+     */
+    public static LoadedModel load(ModelPackage pkg, int intraOpThreads) {
+        Objects.requireNonNull(pkg, "pkg");
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("orchard-model-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder for model " + pkg.source(), e);
+        }
+        try {
+            pkg.unpackTo(dir);
+            LoadedModel m = LoadedModel.load(dir, pkg.spec(), intraOpThreads);
+            LOADS.incrementAndGet();
+            return m;
+        } finally {
+            ModelPackage.deleteRecursively(dir);
+        }
+    }
+
+    /** How many models this JVM has loaded so far (through {@link #get} or {@link #load}). */
+    public static int loadCount() {
+        return LOADS.get();
+    }
+
+    /**
+     * Closes and forgets this JVM's model of a broadcast, if loaded (e.g. on the driver in local
+     * mode, after the job, before {@code broadcast.destroy()}). Tasks still using it then fail.
+     */
+    public static void evict(Broadcast<ModelPackage> broadcast) {
+        LoadedModel m = MODELS.remove(broadcast.id());
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    private static void closeAll() {
+        for (Long id : MODELS.keySet()) {
+            LoadedModel m = MODELS.remove(id);
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+}
