@@ -70,7 +70,7 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
         this.pool = Executors.newFixedThreadPool(options.fetchThreads(), tf);
         TaskContext ctx = TaskContext.get();
         if (ctx != null) {
-            ctx.addTaskCompletionListener(c -> close());
+            ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
         }
         this.pending = prepareNext();
     }
