@@ -1,0 +1,45 @@
+package dev.orchard.job;
+
+import dev.orchard.FeatureRecord;
+import dev.orchard.sink.Sink;
+import dev.orchard.storage.StorageOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Reads an output folder's part files back, for assertions. */
+final class SinkFiles {
+
+    private SinkFiles() {}
+
+    /** Every feature row of one format, sorted by image id. */
+    static List<FeatureRecord> featureRows(Path output, String ext) throws IOException {
+        try (Stream<Path> parts = Files.list(output.resolve("features"))) {
+            return parts.filter(p -> p.getFileName().toString().endsWith("." + ext))
+                    .flatMap(p -> Sink.readFeatureFile(p.toString(), StorageOptions.defaults()).stream())
+                    .sorted(Comparator.comparing(FeatureRecord::imageId))
+                    .collect(Collectors.toList());
+        }
+    }
+
+    static Path onlyPart(Path folder, String suffix) throws IOException {
+        try (Stream<Path> parts = Files.list(folder)) {
+            List<Path> found = parts.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
+            if (found.size() != 1) {
+                throw new AssertionError("expected one " + suffix + " part in " + folder + " but found " + found);
+            }
+            return found.get(0);
+        }
+    }
+
+    static Path anyPart(Path folder, String suffix) throws IOException {
+        try (Stream<Path> parts = Files.list(folder)) {
+            return parts.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + suffix + " part in " + folder));
+        }
+    }
+}
