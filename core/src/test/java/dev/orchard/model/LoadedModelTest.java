@@ -91,7 +91,8 @@ class LoadedModelTest {
 
     @Test
     void runChecksItsArguments() {
-        try (LoadedModel m = ExecutorModels.load(pkg, 1)) {
+        LoadedModel m = ExecutorModels.load(pkg, 1);
+        try {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> m.run(new float[spec.inputLength() * 2 - 1], 2));
             assertTrue(e.getMessage().contains("100x100x3"), e.getMessage());
@@ -104,6 +105,8 @@ class LoadedModelTest {
             m.close();
             m.close(); // idempotent
             assertThrows(IllegalStateException.class, () -> m.run(first, 1));
+        } finally {
+            m.close();
         }
     }
 
