@@ -26,13 +26,14 @@ final class SinkFiles {
         }
     }
 
-    static Path onlyPart(Path folder, String suffix) throws IOException {
+    /** Every line of every CSV part in a folder, headers included, in part order. */
+    static List<String> csvLines(Path folder) throws IOException {
         try (Stream<Path> parts = Files.list(folder)) {
-            List<Path> found = parts.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
-            if (found.size() != 1) {
-                throw new AssertionError("expected one " + suffix + " part in " + folder + " but found " + found);
+            List<String> lines = new java.util.ArrayList<>();
+            for (Path p : parts.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().toList()) {
+                lines.addAll(Files.readAllLines(p));
             }
-            return found.get(0);
+            return lines;
         }
     }
 
