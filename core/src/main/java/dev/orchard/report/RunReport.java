@@ -78,7 +78,7 @@ public final class RunReport {
         }
         p.put("explainedVarianceRatio", ratios);
         p.put("cumulativeExplainedVariance", cumulative);
-        root.put("pca", p);
+        section("pca").putAll(p);
         return this;
     }
 
@@ -88,6 +88,76 @@ public final class RunReport {
         f.put("examples", examples);
         root.put("failures", f);
         return this;
+    }
+
+    /**
+     * The explained-variance spectrum beyond the kept components, for the report's curves: the
+     * ratios of the first {@code ratios.length} components (k of them kept).
+     */
+    public RunReport spectrum(double[] ratios, int keptK) {
+        Map<String, Object> p = section("pca");
+        double[] cumulative = new double[ratios.length];
+        double cum = 0;
+        for (int i = 0; i < ratios.length; i++) {
+            cum += ratios[i];
+            cumulative[i] = cum;
+        }
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("k", keptK);
+        s.put("explainedVarianceRatio", ratios);
+        s.put("cumulativeExplainedVariance", cumulative);
+        p.put("spectrum", s);
+        return this;
+    }
+
+    /** Images per class label, in label order. */
+    public RunReport imagesPerClass(Map<String, Long> counts) {
+        root.put("imagesPerClass", counts);
+        return this;
+    }
+
+    /**
+     * A bounded sample of the first two principal components for the scatter plot.
+     *
+     * @param labels class names by label index
+     * @param points rows of {@code [pc1, pc2, labelIndex]}
+     * @param total  how many projections the sample was drawn from
+     */
+    public RunReport scatter(List<String> labels, List<double[]> points, long total) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("labels", labels);
+        s.put("sampled", points.size());
+        s.put("total", total);
+        List<double[]> rounded = points.stream()
+                .map(p -> new double[] {round(p[0]), round(p[1]), p[2]})
+                .toList();
+        s.put("points", rounded);
+        root.put("pcaScatter", s);
+        return this;
+    }
+
+    /** One linear-probe result under {@code probe.<name>} (e.g. {@code raw}, {@code pca}). */
+    public RunReport probe(String name, Map<String, Object> result) {
+        section("probe").put(name, result);
+        return this;
+    }
+
+    /** The cost and scale estimate. */
+    public RunReport cost(Map<String, Object> estimate) {
+        root.put("cost", estimate);
+        return this;
+    }
+
+    /** Where the Spark event log of the run is, relative to the output root (e.g. {@code spark-events/app-1}). */
+    public RunReport eventLog(String relativePath) {
+        root.put("eventLog", relativePath);
+        return this;
+    }
+
+    /** A nested section, created on first use. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> section(String key) {
+        return (Map<String, Object>) root.computeIfAbsent(key, k -> new LinkedHashMap<String, Object>());
     }
 
     public Object get(String key) {

@@ -40,7 +40,7 @@ public final class OutputCommitter {
      * {@code --output} never wipes someone's data.
      */
     static final Set<String> LAYOUT = Set.of("features", "pca", "errors", "pca-model.json", "report.json",
-            "report.html", SUCCESS);
+            "report.html", "spark-events", SUCCESS);
 
     private static final Logger LOG = LoggerFactory.getLogger(OutputCommitter.class);
 

@@ -7,6 +7,7 @@ import dev.orchard.model.ModelOverrides;
 import dev.orchard.model.Preprocessing;
 import dev.orchard.model.arch.SampleCnn;
 import dev.orchard.pca.PcaOptions;
+import dev.orchard.probe.ProbeOptions;
 import dev.orchard.sink.OutputFormat;
 import dev.orchard.source.ImageSource;
 import dev.orchard.storage.StorageOptions;
@@ -137,6 +138,56 @@ final class Commands {
         }
     }
 
+    /** Flags of the report: cost model, probe, event log, notifications. */
+    static class ReportFlags {
+        @Option(names = "--instance-type", paramLabel = "NAME", defaultValue = CostModel.DEFAULT_INSTANCE,
+                description = "Instance type of the cost estimate (default: ${DEFAULT-VALUE}).")
+        String instanceType;
+
+        @Option(names = "--instance-price", paramLabel = "EUR",
+                description = "Price of one instance-hour in euros (default: " + CostModel.DEFAULT_PRICE
+                        + ", m5.xlarge On-Demand in eu-west-3 from the 2024 AWS price list: an assumption).")
+        Double instancePrice;
+
+        @Option(names = "--executors", paramLabel = "N", defaultValue = "" + CostModel.DEFAULT_EXECUTORS,
+                description = "Executors (one instance each) of the cost estimate (default: ${DEFAULT-VALUE}).")
+        int executors;
+
+        @Option(names = "--cores-per-executor", paramLabel = "N", defaultValue = "" + CostModel.DEFAULT_CORES,
+                description = "Cores per executor of the cost estimate (default: ${DEFAULT-VALUE}).")
+        int coresPerExecutor;
+
+        @Option(names = "--no-probe", description = "Skip the linear probe of the report.")
+        boolean noProbe;
+
+        @Option(names = "--event-log", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Copy Spark's event log into <output>/spark-events/ (default: on).")
+        boolean eventLog;
+
+        @Option(names = "--notify-webhook", paramLabel = "URL",
+                description = "POST the run's summary as JSON to this URL when the run ends.")
+        String webhook;
+
+        @Option(names = "--notify-sns-topic", paramLabel = "ARN",
+                description = "Publish the run's summary to this SNS topic when the run ends.")
+        String snsTopic;
+
+        ReportOptions options(String region) {
+            if (webhook != null && !webhook.matches("(?i)https?://.+")) {
+                throw new UsageException("--notify-webhook must be an http:// or https:// URL but was " + webhook);
+            }
+            if (snsTopic != null && !snsTopic.startsWith("arn:")) {
+                throw new UsageException("--notify-sns-topic must be a topic ARN (arn:aws:sns:...) but was " + snsTopic);
+            }
+            double price = instancePrice == null ? CostModel.DEFAULT_PRICE : instancePrice;
+            String note = instancePrice == null && instanceType.equals(CostModel.DEFAULT_INSTANCE)
+                    ? CostModel.DEFAULT_PRICE_NOTE : "given on the command line (--instance-price)";
+            CostModel cost = new CostModel(instanceType, price, "EUR", executors, coresPerExecutor, note);
+            return new ReportOptions(cost, noProbe ? null : ProbeOptions.defaults(), eventLog,
+                    new Notifier(webhook, snsTopic, region, null, System.err));
+        }
+    }
+
     static JobConfig featurizeConfig(String command, String input, Common c, ModelFlags m, PcaFlags p) {
         if (c.maxPartitionSize < 1) {
             throw new UsageException("--max-partition-size must be >= 1 but was " + c.maxPartitionSize);
@@ -159,12 +210,15 @@ final class Commands {
                 fo, storage, c.maxPartitionSize, c.overwrite, c.master);
     }
 
-    static int execute(JobConfig cfg, Common c, boolean withPca, boolean pcaOnly) {
+    static int execute(JobConfig cfg, Common c, ReportFlags rf, boolean withPca, boolean pcaOnly) {
         PrintStream err = System.err;
-        Progress progress = new Progress(err);
+        ReportOptions reporting = rf.options(c.region);
         Preflights.check(cfg);
-        try (JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose)) {
-            Pipeline pipeline = new Pipeline(cfg, sc, progress);
+        try (Progress progress = new Progress(err);
+             JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose,
+                     reporting.eventLog())) {
+            progress.start(sc);
+            Pipeline pipeline = new Pipeline(cfg, sc, progress, reporting);
             Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
             System.out.printf("%s: listed %d, featurized %d, failed %d%n", cfg.command(), r.listed(), r.featurized(),
                     r.failed());
@@ -183,10 +237,11 @@ final class Commands {
         @Mixin Common common = new Common();
         @Mixin ModelFlags model = new ModelFlags();
         @Mixin PcaFlags pca = new PcaFlags();
+        @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
-            return execute(featurizeConfig("run", input, common, model, pca), common, true, false);
+            return execute(featurizeConfig("run", input, common, model, pca), common, report, true, false);
         }
     }
 
@@ -197,10 +252,11 @@ final class Commands {
         String input;
         @Mixin Common common = new Common();
         @Mixin ModelFlags model = new ModelFlags();
+        @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
-            return execute(featurizeConfig("featurize", input, common, model, null), common, false, false);
+            return execute(featurizeConfig("featurize", input, common, model, null), common, report, false, false);
         }
     }
 
@@ -213,6 +269,7 @@ final class Commands {
         String features;
         @Mixin Common common = new Common();
         @Mixin PcaFlags pca = new PcaFlags();
+        @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
@@ -223,7 +280,7 @@ final class Commands {
             JobConfig cfg = new JobConfig("pca", null, common.outputOrDefault("pca"), null,
                     Storages.normalize(features), null, pca.options(), OutputFormat.parse(common.format), null,
                     storage, common.maxPartitionSize, common.overwrite, common.master);
-            return execute(cfg, common, true, true);
+            return execute(cfg, common, report, true, true);
         }
     }
 

@@ -8,8 +8,14 @@ import dev.orchard.Orchard;
 import dev.orchard.featurize.Featurized;
 import dev.orchard.featurize.Featurizer;
 import dev.orchard.model.ModelPackage;
+import dev.orchard.PcaRecord;
+import dev.orchard.pca.Moments;
 import dev.orchard.pca.Pca;
 import dev.orchard.pca.PcaModel;
+import dev.orchard.pca.PcaOptions;
+import dev.orchard.probe.LabeledVector;
+import dev.orchard.probe.LinearProbe;
+import dev.orchard.probe.ProbeResult;
 import dev.orchard.report.RunReport;
 import dev.orchard.report.StageTimer;
 import dev.orchard.sink.Manifest;
@@ -47,11 +53,17 @@ final class Pipeline {
     private final JobConfig cfg;
     private final JavaSparkContext sc;
     private final Progress progress;
+    private final ReportOptions reporting;
 
     Pipeline(JobConfig cfg, JavaSparkContext sc, Progress progress) {
+        this(cfg, sc, progress, ReportOptions.defaults());
+    }
+
+    Pipeline(JobConfig cfg, JavaSparkContext sc, Progress progress, ReportOptions reporting) {
         this.cfg = cfg;
         this.sc = sc;
         this.progress = progress;
+        this.reporting = reporting;
     }
 
     /** {@code run} (withPca) and {@code featurize}. */
@@ -77,8 +89,10 @@ final class Pipeline {
         JavaRDD<ErrorRecord> errors = featurized.filter(f -> !f.isOk()).map(Featurized::error);
 
         progress.stage("featurize", listing.size() + " images");
+        progress.track("featurize", listing.size(), inferences::value);
         List<PartFile> featureFiles = timer.time("featurize", () ->
                 Sink.writeFeatures(features, cfg.output(), cfg.formats(), cfg.storage()));
+        progress.finish();
         files.addAll(featureFiles);
         List<PartFile> errorFiles = timer.time("errors", () ->
                 Sink.writeErrors(errors, cfg.output(), cfg.formats(), cfg.storage()));
@@ -100,21 +114,31 @@ final class Pipeline {
         if (failedCount > 0) {
             failureSummary(errors, report);
         }
+        imagesPerClass(features, listing.labels(), report);
 
         if (withPca && featurizedCount >= 2) {
             progress.stage("pca", featurizedCount + " vectors of " + pkg.spec().featureDim());
-            PcaModel pca = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
+            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(features.map(FeatureRecord::features)));
+            PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()));
             progress.stage("project", "k = " + pca.k());
+            JavaRDD<PcaRecord> projected = Pca.project(sc, pca, features);
             files.addAll(timer.time("pca-project", () ->
-                    Sink.writePca(Pca.project(sc, pca, features), cfg.output(), cfg.formats(), cfg.storage())));
+                    Sink.writePca(projected, cfg.output(), cfg.formats(), cfg.storage())));
             OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
             report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+            spectrum(moments, pca, report);
+            scatter(projected, listing.labels(), featurizedCount, report);
+            probe(features, projected, listing.labels(), featurizedCount, timer, report);
         } else if (withPca) {
             progress.info("PCA skipped: fewer than 2 images were featurized");
         }
         report.put("inferences", inferences.value());
         featurized.unpersist(false);
         model.destroy(false);
+        double parallel = timer.seconds("featurize") + timer.seconds("errors") + timer.seconds("pca-fit")
+                + timer.seconds("pca-project");
+        report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
+                sc.defaultParallelism()));
 
         return commit(report, timer, files, listing.size(), featurizedCount, failedCount, inferences.value());
     }
@@ -147,10 +171,100 @@ final class Pipeline {
     private Result commit(RunReport report, StageTimer timer, List<PartFile> files, long listed, long featurized,
                           long failed, long inferences) {
         report.timings(timer);
+        if (reporting.eventLog()) {
+            String log = EventLogs.copyToOutput(sc, cfg.output(), cfg.storage());
+            if (log != null) {
+                report.eventLog(log);
+            }
+        }
         OutputCommitter.writeFile(cfg.output(), "report.json", report.toJson().getBytes(UTF_8), cfg.storage());
+        OutputCommitter.writeFile(cfg.output(), "report.html", ReportHtml.render(report).getBytes(UTF_8), cfg.storage());
         Manifest manifest = Manifest.of(new Manifest.Counts(listed, featurized, failed), cfg.describe()).withFiles(files);
         OutputCommitter.commit(cfg.output(), manifest, cfg.storage());
+        if (reporting.notifier().enabled()) {
+            reporting.notifier().send(summary(report));
+        }
         return new Result(cfg.output(), listed, featurized, failed, inferences, report);
+    }
+
+    /** What the end-of-run notification says. */
+    private Map<String, Object> summary(RunReport report) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("command", cfg.command());
+        m.put("status", "succeeded");
+        m.put("output", cfg.output());
+        m.put("report", cfg.output() + "/report.html");
+        if (report.get("counts") instanceof Map<?, ?> counts) {
+            counts.forEach((k, v) -> m.put(String.valueOf(k), v));
+        }
+        for (String key : List.of("throughput", "timingsSeconds", "probe", "cost")) {
+            if (report.get(key) != null) {
+                m.put(key, key.equals("probe") ? probeSummary(report.get(key)) : report.get(key));
+            }
+        }
+        return m;
+    }
+
+    private static Object probeSummary(Object probe) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (probe instanceof Map<?, ?> byName) {
+            byName.forEach((k, v) -> m.put(String.valueOf(k), v instanceof Map<?, ?> r ? r.get("accuracy") : v));
+        }
+        return m;
+    }
+
+    /** Featurized images per class, in label order. */
+    private static void imagesPerClass(JavaRDD<FeatureRecord> features, List<String> labels, RunReport report) {
+        Map<String, Long> counted = features.map(FeatureRecord::label).countByValue();
+        Map<String, Long> ordered = new LinkedHashMap<>();
+        for (String l : labels) {
+            ordered.put(l, counted.getOrDefault(l, 0L));
+        }
+        report.imagesPerClass(ordered);
+    }
+
+    /** The explained-variance curve over more components than were kept (from the same moments: no pass). */
+    private void spectrum(Moments moments, PcaModel pca, RunReport report) {
+        long maxK = Math.min(Math.min(pca.inputDimension(), pca.count() - 1), ReportOptions.SPECTRUM_MAX_COMPONENTS);
+        if (maxK <= pca.k()) {
+            report.spectrum(pca.explainedVarianceRatio(), pca.k());
+            return;
+        }
+        PcaModel wide = Pca.fromMoments(moments, PcaOptions.fixedK((int) maxK).withStandardize(cfg.pca().standardize()));
+        report.spectrum(wide.explainedVarianceRatio(), pca.k());
+    }
+
+    /** A bounded, seeded sample of PC1 × PC2 for the scatter plot. */
+    private static void scatter(JavaRDD<PcaRecord> projected, List<String> labels, long total, RunReport report) {
+        List<double[]> points = new ArrayList<>();
+        for (PcaRecord r : projected.takeSample(false, ReportOptions.SCATTER_MAX_POINTS, 42)) {
+            double[] p = r.pca();
+            points.add(new double[] {p[0], p.length > 1 ? p[1] : 0, r.labelIndex()});
+        }
+        report.scatter(labels, points, total);
+    }
+
+    /** The linear probe on raw features and on PCA projections (sampled down on large runs). */
+    private void probe(JavaRDD<FeatureRecord> features, JavaRDD<PcaRecord> projected, List<String> labels, long n,
+                       StageTimer timer, RunReport report) {
+        if (reporting.probe() == null || labels.size() < 2) {
+            return;
+        }
+        double fraction = n > ReportOptions.PROBE_MAX_EXAMPLES ? (double) ReportOptions.PROBE_MAX_EXAMPLES / n : 1;
+        long seed = reporting.probe().seed();
+        JavaRDD<LabeledVector> raw = LinearProbe.fromFeatures(features);
+        JavaRDD<LabeledVector> reduced = LinearProbe.fromPca(projected);
+        if (fraction < 1) {
+            raw = raw.sample(false, fraction, seed);
+            reduced = reduced.sample(false, fraction, seed);
+        }
+        for (Tuple2<String, JavaRDD<LabeledVector>> t : List.of(new Tuple2<>("raw", raw), new Tuple2<>("pca", reduced))) {
+            progress.stage("probe", t._1() + " features");
+            ProbeResult r = timer.time("probe", () -> LinearProbe.run(t._1(), t._2(), labels, reporting.probe()));
+            progress.info(String.format(java.util.Locale.ROOT, "probe on %s features (d = %d): %.1f %% held-out accuracy "
+                    + "(chance %.1f %%)", t._1(), r.dimension(), 100 * r.accuracy(), 100 * r.chance()));
+            report.probe(t._1(), r.toMap());
+        }
     }
 
     /** Rows of one table, counted in one format only (both formats hold the same rows). */

@@ -13,6 +13,11 @@ final class SparkContexts {
      *               else an embedded {@code local[*]}
      */
     static JavaSparkContext create(String appName, String master, boolean verbose) {
+        return create(appName, master, verbose, true);
+    }
+
+    /** @param eventLog write Spark's event log (see {@link EventLogs}) */
+    static JavaSparkContext create(String appName, String master, boolean verbose, boolean eventLog) {
         SparkConf conf = new SparkConf().setAppName(appName);
         if (master != null) {
             conf.setMaster(master);
@@ -24,6 +29,9 @@ final class SparkContexts {
             conf.setIfMissing("spark.ui.enabled", "false");
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        if (eventLog) {
+            EventLogs.configure(conf);
         }
         JavaSparkContext sc = new JavaSparkContext(conf);
         if (!verbose) {
