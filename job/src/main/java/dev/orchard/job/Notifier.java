@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.SnsClientBuilder;
@@ -28,6 +29,7 @@ final class Notifier {
     private final String region;
     private final URI snsEndpoint;
     private final PrintStream log;
+    private final AwsCredentialsProvider credentials;
 
     /**
      * @param webhook     URL to POST the summary to, or null
@@ -36,6 +38,13 @@ final class Notifier {
      * @param snsEndpoint endpoint override (tests, SNS-compatible servers), or null
      */
     Notifier(String webhook, String snsTopicArn, String region, URI snsEndpoint, PrintStream log) {
+        this(webhook, snsTopicArn, region, snsEndpoint, log, null);
+    }
+
+    /** @param credentials SNS credentials, or null for the SDK's default chain */
+    Notifier(String webhook, String snsTopicArn, String region, URI snsEndpoint, PrintStream log,
+             AwsCredentialsProvider credentials) {
+        this.credentials = credentials;
         this.webhook = webhook;
         this.snsTopicArn = snsTopicArn;
         this.region = region;
@@ -99,6 +108,9 @@ final class Notifier {
         SnsClientBuilder b = SnsClient.builder().region(Region.of(regionOf(snsTopicArn, region)));
         if (snsEndpoint != null) {
             b.endpointOverride(snsEndpoint);
+        }
+        if (credentials != null) {
+            b.credentialsProvider(credentials);
         }
         try (SnsClient sns = b.build()) {
             String subject = "Orchard " + summary.getOrDefault("command", "run") + " finished: "
