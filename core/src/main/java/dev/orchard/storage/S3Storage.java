@@ -22,6 +22,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -92,7 +94,7 @@ final class S3Storage implements Storage, AutoCloseable {
     /** Production constructor: credentials from the SDK's default provider chain. */
     S3Storage(StorageOptions options) {
         this(options, DefaultCredentialsProvider.builder().build(), true,
-                DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE);
+                DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, List.of());
     }
 
     /**
@@ -103,11 +105,17 @@ final class S3Storage implements Storage, AutoCloseable {
      */
     S3Storage(StorageOptions options, AwsCredentialsProvider credentials, long multipartThreshold,
               int partSize) {
-        this(options, credentials, false, multipartThreshold, partSize);
+        this(options, credentials, false, multipartThreshold, partSize, List.of());
+    }
+
+    /** For tests: as above, plus SDK interceptors that watch (or disturb) each request. */
+    S3Storage(StorageOptions options, AwsCredentialsProvider credentials, long multipartThreshold,
+              int partSize, List<ExecutionInterceptor> interceptors) {
+        this(options, credentials, false, multipartThreshold, partSize, interceptors);
     }
 
     private S3Storage(StorageOptions options, AwsCredentialsProvider credentials, boolean ownsCredentials,
-                      long multipartThreshold, int partSize) {
+                      long multipartThreshold, int partSize, List<ExecutionInterceptor> interceptors) {
         if (partSize < MIN_PART_SIZE) {
             throw new IllegalArgumentException("partSize must be >= " + MIN_PART_SIZE + " bytes but was " + partSize);
         }
@@ -118,14 +126,16 @@ final class S3Storage implements Storage, AutoCloseable {
         this.multipartThreshold = multipartThreshold;
         this.partSize = partSize;
         this.ownedCredentials = ownsCredentials && credentials instanceof SdkAutoCloseable c ? c : null;
-        this.s3 = buildClient(options, credentials);
+        this.s3 = buildClient(options, credentials, interceptors);
     }
 
-    private static S3Client buildClient(StorageOptions options, AwsCredentialsProvider credentials) {
+    private static S3Client buildClient(StorageOptions options, AwsCredentialsProvider credentials,
+                                        List<ExecutionInterceptor> interceptors) {
         RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(options.maxAttempts())
                 .circuitBreakerEnabled(false)
                 .build();
+        ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder().retryStrategy(retry);
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(options.region()))
                 .credentialsProvider(credentials)
@@ -133,7 +143,6 @@ final class S3Storage implements Storage, AutoCloseable {
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(SOCKET_TIMEOUT)
                         .maxConnections(MAX_CONNECTIONS))
-                .overrideConfiguration(o -> o.retryStrategy(retry))
                 .forcePathStyle(options.pathStyle());
         if (options.endpoint() != null) {
             builder.endpointOverride(endpointUri(options.endpoint()))
@@ -141,8 +150,10 @@ final class S3Storage implements Storage, AutoCloseable {
                     // checksums the SDK sends to AWS by default; only send them where required.
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            override.addExecutionInterceptor(new ContentMd5Interceptor());
         }
-        return builder.build();
+        interceptors.forEach(override::addExecutionInterceptor);
+        return builder.overrideConfiguration(override.build()).build();
     }
 
     private static URI endpointUri(String endpoint) {
