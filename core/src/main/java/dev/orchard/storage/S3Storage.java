@@ -481,9 +481,15 @@ final class S3Storage implements Storage, AutoCloseable {
                         + options.region() + " (HTTP " + status + (code == null ? "" : " " + code)
                         + "): pass the bucket's region with --region", e);
             }
+            String detail = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorMessage();
+            boolean retried = status == 500 || status == 502 || status == 503 || status == 504;
             return new StorageException(uri, "Cannot " + action + " " + uri + ": HTTP " + status
-                    + (code == null ? "" : " " + code) + " from " + endpointName()
-                    + (status >= 500 ? " after " + options.maxAttempts() + " attempts: retry later" : ""), e);
+                    + (code == null ? "" : " " + code) + (detail == null ? "" : " (" + detail.strip() + ")")
+                    + " from " + endpointName()
+                    + (retried ? " after " + options.maxAttempts() + " attempts: retry later" : "")
+                    + (status == 501 ? ": the server does not support this request"
+                            + (options.sse() != null ? " (server-side encryption is set: try without --sse)" : "") : ""),
+                    e);
         }
         Throwable io = ioCause(e);
         if (io != null) {
