@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -339,7 +341,7 @@ final class S3Storage implements Storage, AutoCloseable {
     @Override
     public void upload(Path localFile, String uri) throws IOException {
         S3Uri where = S3Uri.parse(uri);
-        long size = java.nio.file.Files.size(localFile);
+        long size = Files.size(localFile);
         try {
             if (size <= multipartThreshold) {
                 s3.putObject(putRequest(where), RequestBody.fromFile(localFile));
@@ -521,7 +523,7 @@ final class S3Storage implements Storage, AutoCloseable {
                 : "https://s3." + options.region() + ".amazonaws.com";
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    private static ThreadFactory daemonThreads(String name) {
         AtomicInteger count = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + count.incrementAndGet());

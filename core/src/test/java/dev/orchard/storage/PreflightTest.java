@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The checks the CLI runs before Spark starts, on S3 (through the default credential chain,
  * like production) and on local paths.
  */
+@SuppressWarnings("try") // try-with-resources scopes the default credentials
 class PreflightTest {
 
     static final String BUCKET = "preflight";
