@@ -27,9 +27,12 @@ class S3ProxyServerTest {
     @Test
     void closeStopsTheProcessAndIsIdempotent() {
         S3ProxyServer server = S3ProxyServer.start();
-        assertTrue(server.isRunning());
-        server.createBucket("b");
-        server.close();
+        try {
+            assertTrue(server.isRunning());
+            assertTrue(server.createBucket("fixture").equals("s3://fixture"));
+        } finally {
+            server.close();
+        }
         assertFalse(server.isRunning());
         server.close();
     }
