@@ -59,11 +59,32 @@ final class Commands {
                 description = "At most N images per Spark partition (default: ${DEFAULT-VALUE}).")
         int maxPartitionSize;
 
+        @Option(names = "--allow-non-eu-region",
+                description = "Allow a --region outside the EU (refused by default: GDPR).")
+        boolean allowNonEuRegion;
+
+        @Option(names = "--sse", paramLabel = "aes256|kms",
+                description = "Server-side encryption of what Orchard writes to S3.")
+        String sse;
+
+        @Option(names = "--sse-kms-key-id", paramLabel = "ID", description = "KMS key for --sse kms.")
+        String sseKmsKeyId;
+
         @Option(names = "--verbose", description = "Spark's own logs and full stack traces.")
         boolean verbose;
 
         StorageOptions storage() {
+            if (sseKmsKeyId != null && !"kms".equalsIgnoreCase(sse)) {
+                throw new UsageException("--sse-kms-key-id needs --sse kms");
+            }
             StorageOptions s = StorageOptions.defaults().withRegion(region);
+            if (sse != null) {
+                String mode = sse.toLowerCase(java.util.Locale.ROOT);
+                if (!mode.equals(StorageOptions.SSE_AES256) && !mode.equals(StorageOptions.SSE_KMS)) {
+                    throw new UsageException("--sse must be aes256 or kms but was '" + sse + "'");
+                }
+                s = s.withSse(mode, sseKmsKeyId);
+            }
             return s3Endpoint == null ? s : s.withEndpoint(s3Endpoint);
         }
 
@@ -162,7 +183,7 @@ final class Commands {
     static int execute(JobConfig cfg, Common c, boolean withPca, boolean pcaOnly) {
         PrintStream err = System.err;
         Progress progress = new Progress(err);
-        Preflights.check(cfg);
+        Preflights.check(cfg, c.allowNonEuRegion);
         try (JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose)) {
             Pipeline pipeline = new Pipeline(cfg, sc, progress);
             Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
