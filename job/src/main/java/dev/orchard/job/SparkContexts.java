@@ -14,6 +14,9 @@ final class SparkContexts {
      */
     static JavaSparkContext create(String appName, String master, boolean verbose) {
         SparkConf conf = new SparkConf().setAppName(appName);
+        // Event logs and the UI list system properties and environment: never let credentials through.
+        conf.setIfMissing("spark.redaction.regex",
+                "(?i)secret|password|token|access[._-]?key|credential|session|authorization");
         if (master != null) {
             conf.setMaster(master);
         } else if (!conf.contains("spark.master")) {

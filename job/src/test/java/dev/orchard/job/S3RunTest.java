@@ -11,6 +11,7 @@ import dev.orchard.sink.Sink;
 import dev.orchard.storage.Storage;
 import dev.orchard.storage.StorageOptions;
 import dev.orchard.storage.Storages;
+import dev.orchard.testing.FlakyProxy;
 import dev.orchard.testing.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -158,6 +159,68 @@ class S3RunTest {
                 "--output", "s3://fruits/runs/us", "--s3-endpoint", s3.endpoint(), "--region", "us-east-1"));
         assertEquals(Main.EXIT_FAILED, c.code());
         assertTrue(c.err().contains("--allow-non-eu-region"), c.err());
+    }
+
+    /**
+     * Transient 500/503s and connections dropped mid-request during listing, fetching and writing are retried;
+     * a part upload that keeps failing fails its task, and Spark's retry of the task leaves one copy.
+     */
+    @Test
+    void flakyServerLosesAndDuplicatesNothing() throws Exception {
+        String input = "s3://fruits/Training/Banana";
+        String clean = "s3://fruits/runs/clean";
+        assertEquals(0, Main.execute("featurize", "--input", input, "--output", clean, "--s3-endpoint", s3.endpoint(),
+                "--master", "local[2]", "--max-partition-size", "24"));
+        try (FlakyProxy proxy = new FlakyProxy(port(s3.endpoint()), 0.15, 42)
+                .failFirst(line -> line.startsWith("PUT ") && line.contains("features/part-00001.parquet"), 10)) {
+            String out = "s3://fruits/runs/flaky";
+            assertEquals(0, Main.execute("featurize", "--input", input, "--output", out, "--s3-endpoint",
+                    proxy.endpoint(), "--master", "local[2,4]", "--max-partition-size", "24"));
+            assertTrue(proxy.injected(FlakyProxy.Fault.DROP_MID_BODY) >= 10, "uploads were cut: " + proxy.injectedTotal());
+            assertTrue(proxy.injected(FlakyProxy.Fault.SLOW_DOWN_503) > 0);
+            assertTrue(proxy.injected(FlakyProxy.Fault.INTERNAL_500) > 0);
+
+            StorageOptions opts = s3.options();
+            Manifest m = Manifest.read(out, opts);
+            assertEquals(Manifest.read(clean, opts).counts(), m.counts());
+            assertEquals(0, m.counts().failed(), "no image lost to a transient fault");
+            List<FeatureRecord> flaky = Sink.readFeatureFolder(out + "/features", opts);
+            assertEquals(m.counts().featurized(), flaky.size(), "each image exactly once");
+            Map<String, FeatureRecord> cleanRows = byKey(Sink.readFeatureFolder(clean + "/features", opts), "");
+            for (FeatureRecord r : flaky) {
+                float[] a = cleanRows.get(r.imageId()).features();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], r.features()[i], SAME_IMAGE * Math.max(1, Math.abs(a[i])), r.imageId());
+                }
+            }
+            List<String> parts = Storages.forUri(out, opts).list(out + "/features").stream()
+                    .map(o -> o.uri().substring(out.length() + 1)).sorted().toList();
+            assertEquals(m.filesIn("features").stream().map(f -> f.path()).sorted().toList(), parts,
+                    "no stray part file beside what _SUCCESS lists");
+        }
+    }
+
+    @Test
+    void noCredentialInAnythingARunWrites() throws Exception {
+        String out = "s3://fruits/runs/secrets";
+        RunCommandTest.Captured c = RunCommandTest.capture(() -> Main.execute("run", "--input",
+                "s3://fruits/Training/Kiwi", "--output", out, "--s3-endpoint", s3.endpoint(), "--master", "local[2]",
+                "--verbose"));
+        assertEquals(0, c.code(), c.err());
+        Storage storage = Storages.forUri(out, s3.options());
+        List<String> texts = new ArrayList<>(List.of(c.out(), c.err()));
+        for (var o : storage.list(out)) {
+            texts.add(new String(storage.readAllBytes(o.uri()), java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        assertTrue(texts.size() > 5);
+        for (String t : texts) {
+            assertFalse(t.contains(s3.secret()), "secret leaked");
+            assertFalse(t.contains(S3ProxyServer.IDENTITY), "access key id leaked");
+        }
+    }
+
+    private static int port(String endpoint) {
+        return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1).replace("/", ""));
     }
 
     private static Map<String, FeatureRecord> byKey(List<FeatureRecord> rows, String root) {
