@@ -3,9 +3,13 @@ package dev.orchard.featurize;
 import dev.orchard.model.ModelSpec;
 import dev.orchard.model.Preprocessing;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -58,11 +62,25 @@ public final class ImageDecoder {
      * @throws ImageDecodeException with a reason a person understands
      */
     public void decodeInto(byte[] bytes, float[] out, int offset) throws ImageDecodeException {
-        BufferedImage img = read(bytes);
-        int sw = img.getWidth();
-        int sh = img.getHeight();
-        int[] argb = img.getRGB(0, 0, sw, sh, null, 0, sw);
-        resizeBilinear(argb, sw, sh, out, offset);
+        if (bytes.length == 0) {
+            throw new ImageDecodeException("empty file (0 bytes)");
+        }
+        JpegInfo jpeg = JpegInfo.isJpeg(bytes) ? JpegInfo.parse(bytes) : null;
+        if (jpeg != null && !jpeg.complete) {
+            throw new ImageDecodeException("truncated JPEG: the data ends before the end-of-image marker ("
+                    + bytes.length + " bytes)");
+        }
+        Decoded img = read(bytes, jpeg);
+        int[] rgb = img.rgb;
+        int w = img.width;
+        int h = img.height;
+        if (jpeg != null && jpeg.orientation > 1) {
+            rgb = JpegInfo.upright(rgb, w, h, jpeg.orientation);
+            int uw = JpegInfo.uprightWidth(w, h, jpeg.orientation);
+            h = rgb.length / uw;
+            w = uw;
+        }
+        resizeBilinear(rgb, w, h, out, offset);
     }
 
     /** Decodes one image into a new array. */
@@ -72,37 +90,56 @@ public final class ImageDecoder {
         return out;
     }
 
-    private BufferedImage read(byte[] bytes) throws ImageDecodeException {
-        if (bytes.length == 0) {
-            throw new ImageDecodeException("empty file (0 bytes)");
-        }
+    /** Decoded pixels, packed 0xRRGGBB, before orientation and resizing. */
+    private record Decoded(int[] rgb, int width, int height) {}
+
+    private Decoded read(byte[] bytes, JpegInfo jpeg) throws ImageDecodeException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw new ImageDecodeException("not an image: unrecognized format ("
-                        + bytes.length + " bytes)");
+                throw new ImageDecodeException(Formats.unsupported(bytes));
             }
             ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(in, true, true);
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
+                if (w < 1 || h < 1) {
+                    throw new ImageDecodeException("not an image: " + w + "x" + h + " pixels");
+                }
                 if (w * h > maxPixels) {
                     throw new ImageDecodeException("too large: " + w + "x" + h + " = " + (w * h)
-                            + " pixels exceeds the limit of " + maxPixels);
+                            + " pixels exceeds the limit of " + maxPixels + " (--max-pixels)");
                 }
-                BufferedImage img = reader.read(0);
-                if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
-                    throw new ImageDecodeException("not an image: decoder returned no pixels");
+                Decoded decoded;
+                try {
+                    BufferedImage img = reader.read(0);
+                    decoded = new Decoded(Pixels.rgb(img), img.getWidth(), img.getHeight());
+                } catch (IIOException e) {
+                    if (jpeg == null || !String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+                        throw e;
+                    }
+                    Raster raster = reader.readRaster(0, null);
+                    decoded = new Decoded(Cmyk.toRgb(raster, jpeg.adobeTransform), raster.getWidth(),
+                            raster.getHeight());
                 }
-                return img;
+                for (String warning : warnings) {
+                    if (warning.contains("Premature end") || warning.contains("Corrupt")) {
+                        throw new ImageDecodeException((jpeg != null ? "truncated or corrupt JPEG: "
+                                : "truncated or corrupt image: ") + warning);
+                    }
+                }
+                return decoded;
             } finally {
                 reader.dispose();
             }
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException("corrupt or truncated image: " + describe(e), e);
+            String kind = jpeg != null ? "corrupt JPEG: " : "corrupt or truncated image: ";
+            throw new ImageDecodeException(kind + describe(e), e);
         }
     }
 

@@ -134,12 +134,12 @@ public final class LoadedModel implements AutoCloseable {
                         + t.dataType() + ", not float32: pick a float output with --output-tensor");
             }
             Shape s = out.shape();
-            if (s.numDimensions() != 2 || s.size(0) != n || (expectedDim > 0 && s.size(1) != expectedDim)) {
+            if (s.numDimensions() != 2 || s.get(0) != n || (expectedDim > 0 && s.get(1) != expectedDim)) {
                 throw new ModelException(location, "Output " + output + " of " + location + " has shape " + s
                         + " for a batch of " + n + ", expected [" + n + ", "
                         + (expectedDim > 0 ? expectedDim : "d") + "]");
             }
-            int d = (int) s.size(1);
+            int d = (int) s.get(1);
             float[] flat = new float[n * d];
             out.copyTo(DataBuffers.of(flat, false, false));
             float[][] rows = new float[n][];

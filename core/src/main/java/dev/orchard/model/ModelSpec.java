@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * What featurization needs to know about a SavedModel: which tensors to feed and fetch, the input
  * image size, the feature dimension and the preprocessing. Read from the model's signature (and
- * the {@code orchard.*} entries Orchard writes into it) or given by flags.
+ * the {@link ModelMetadata} file Orchard-made models carry in {@code assets.extra/orchard.json}) or
+ * given by flags ({@link ModelOverrides}); see {@link ModelPackage#fromDirectory}.
  *
  * @param signatureKey  signature used, e.g. {@code serving_default}
  * @param inputTensor   graph tensor fed with a float NHWC batch, e.g. {@code serving_default_input:0}

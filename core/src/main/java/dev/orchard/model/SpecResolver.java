@@ -33,8 +33,8 @@ final class SpecResolver {
                     + "'; it has " + new TreeSet<>(graph.getSignatureDefMap().keySet())
                     + ": pass --signature with one of them");
         }
-        Chosen in = choose(dir, key, "input", sig.getInputsMap(), o.inputTensor(), "--input-tensor");
-        Chosen out = choose(dir, key, "output", sig.getOutputsMap(), o.outputTensor(), "--output-tensor");
+        Chosen in = choose(dir, graph, key, "input", sig.getInputsMap(), o.inputTensor(), "--input-tensor");
+        Chosen out = choose(dir, graph, key, "output", sig.getOutputsMap(), o.outputTensor(), "--output-tensor");
 
         if (in.dtype() != null && in.dtype() != DataType.DT_FLOAT) {
             throw new ModelException(dir.toString(), "Input '" + in.key() + "' of " + dir + " is " + in.dtype()
@@ -85,8 +85,8 @@ final class SpecResolver {
         return new ModelSpec(key, in.tensorName(), out.tensorName(), h, w, d, p);
     }
 
-    private static Chosen choose(Path dir, String sigKey, String what, Map<String, TensorInfo> entries,
-                                 String override, String flag) {
+    private static Chosen choose(Path dir, MetaGraphDef graph, String sigKey, String what,
+                                 Map<String, TensorInfo> entries, String override, String flag) {
         if (override == null) {
             if (entries.size() == 1) {
                 Map.Entry<String, TensorInfo> e = entries.entrySet().iterator().next();
@@ -106,8 +106,17 @@ final class SpecResolver {
                 return chosen(e.getKey(), e.getValue());
             }
         }
-        // A graph tensor outside the signature: the graph decides whether it exists (at load time).
+        // A graph tensor outside the signature: its operation must be a node of the graph; its
+        // shape is not recorded, so it is found by running the model.
         String tensor = override.contains(":") ? override : override + ":0";
+        String op = tensor.substring(0, tensor.lastIndexOf(':'));
+        boolean exists = graph.getGraphDef().getNodeList().stream().anyMatch(n -> n.getName().equals(op));
+        if (!exists) {
+            throw new ModelException(dir.toString(), "No " + what + " '" + override + "' in " + dir
+                    + ": signature '" + sigKey + "' has " + what + "s " + new TreeSet<>(entries.keySet())
+                    + " and the graph has no operation '" + op + "'; fix " + flag
+                    + " (see inspect-model)");
+        }
         return new Chosen(override, tensor, null, null);
     }
 

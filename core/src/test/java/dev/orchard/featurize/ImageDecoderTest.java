@@ -88,12 +88,85 @@ class ImageDecoderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(gradient(64, 64), "jpg", out);
         jpeg = out.toByteArray();
-        assertReason(d, Arrays.copyOf(jpeg, 20), "corrupt or truncated");
+        assertReason(d, Arrays.copyOf(jpeg, 20), "truncated JPEG");
+        assertReason(d, Arrays.copyOf(jpeg, jpeg.length / 2), "truncated JPEG");
+        byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertReason(d, webp, "unsupported format: WebP");
         assertReason(new ImageDecoder(8, 8, Preprocessing.UNIT, 1000), jpeg, "too large");
     }
 
     private static void assertReason(ImageDecoder d, byte[] bytes, String expected) {
         ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> d.decode(bytes));
         assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    }
+
+    @Test
+    void grayscaleRepeatsTheGrayValueLikePil() throws Exception {
+        BufferedImage gray = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        gray.getRaster().setSample(0, 0, 0, 128);
+        gray.getRaster().setSample(1, 0, 0, 30);
+        float[] out = new ImageDecoder(1, 2, Preprocessing.UNIT, 100).decode(png(gray));
+        assertArrayEquals(new float[] {128 / 255f, 128 / 255f, 128 / 255f, 30 / 255f, 30 / 255f, 30 / 255f}, out,
+                (float) EXACT);
+    }
+
+    @Test
+    void sixteenBitPngIsRoundedToEightBits() throws Exception {
+        BufferedImage g16 = new BufferedImage(1, 1, BufferedImage.TYPE_USHORT_GRAY);
+        g16.getRaster().setSample(0, 0, 0, 257 * 200);
+        float[] out = new ImageDecoder(1, 1, Preprocessing.UNIT, 100).decode(png(g16));
+        assertEquals(200 / 255f, out[0], EXACT);
+    }
+
+    @Test
+    void transparencyIsCompositedOnWhite() throws Exception {
+        BufferedImage argb = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(0, 0, 0x00000000);  // fully transparent black
+        argb.setRGB(1, 0, 0xFF102030);  // opaque
+        float[] out = new ImageDecoder(1, 2, Preprocessing.UNIT, 100).decode(png(argb));
+        assertArrayEquals(new float[] {1f, 1f, 1f, 0x10 / 255f, 0x20 / 255f, 0x30 / 255f}, out, (float) EXACT);
+    }
+
+    /** EXIF orientation 6 (rotate 90° clockwise): a 2x1 image becomes 1x2, left pixel on top. */
+    @Test
+    void exifOrientationIsApplied() throws Exception {
+        BufferedImage img = new BufferedImage(16, 8, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, x < 8 ? 0xFF0000 : 0x0000FF);  // left red, right blue
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", out);
+        byte[] upright = out.toByteArray();
+        byte[] rotated = withExifOrientation(upright, 6);
+        ImageDecoder d = new ImageDecoder(2, 1, Preprocessing.UNIT, 1000);
+        float[] plain = d.decode(upright);
+        float[] turned = d.decode(rotated);
+        // Stored 16x8 resized to 1x2 (w=1, h=2) mixes left and right; rotated it is 8x16: top red, bottom blue.
+        assertTrue(turned[0] > 0.8f && turned[2] < 0.2f, Arrays.toString(turned));
+        assertTrue(turned[3] < 0.2f && turned[5] > 0.8f, Arrays.toString(turned));
+        assertTrue(Math.abs(plain[0] - plain[3]) < 0.1f, Arrays.toString(plain));
+    }
+
+    /** Inserts an APP1 Exif segment with one orientation entry right after SOI. */
+    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
+        byte[] tiff = {
+            'M', 'M', 0, 42, 0, 0, 0, 8,     // big-endian TIFF header, IFD0 at 8
+            0, 1,                            // one entry
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,  // Orientation SHORT 1
+            0, 0, 0, 0                       // no next IFD
+        };
+        int len = 2 + 6 + tiff.length;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        out.write(0xFF);
+        out.write(0xE1);
+        out.write(len >> 8);
+        out.write(len & 0xff);
+        out.writeBytes(new byte[] {'E', 'x', 'i', 'f', 0, 0});
+        out.writeBytes(tiff);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
     }
 }

@@ -13,11 +13,13 @@ import dev.orchard.sink.OutputFormat;
 import dev.orchard.source.ImageSource;
 import dev.orchard.storage.StorageOptions;
 import dev.orchard.storage.Storages;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
@@ -147,14 +149,16 @@ final class Commands {
         if (m.imageSize != null && m.imageSize < 1) {
             throw new UsageException("--image-size must be >= 1 but was " + m.imageSize);
         }
+        PcaOptions pcaOptions = p == null ? null : p.options();
+        Set<OutputFormat> formats = OutputFormat.parse(c.format);
+        ModelOverrides overrides = m.overrides();
         StorageOptions storage = c.storage();
         String in = Storages.normalize(input != null ? input : Samples.images());
         String model = Storages.normalize(m.model != null ? m.model : Samples.model());
         FeaturizeOptions fo = new FeaturizeOptions(m.batchSize, m.maxPixels, FeaturizeOptions.DEFAULT_FETCH_THREADS,
                 storage);
-        return new JobConfig(command, in, c.outputOrDefault(command), model, null, m.overrides(),
-                p == null ? null : p.options(), OutputFormat.parse(c.format), fo, storage, c.maxPartitionSize,
-                c.overwrite, c.master);
+        return new JobConfig(command, in, c.outputOrDefault(command), model, null, overrides, pcaOptions, formats,
+                fo, storage, c.maxPartitionSize, c.overwrite, c.master);
     }
 
     static int execute(JobConfig cfg, Common c, boolean withPca, boolean pcaOnly) {
@@ -256,7 +260,7 @@ final class Commands {
         Integer imageSize;
 
         @Override
-        public Integer call() throws java.io.IOException {
+        public Integer call() throws IOException {
             Path dir = Storages.localPath(output);
             try {
                 switch (arch) {

@@ -148,7 +148,7 @@ final class Pipeline {
                           long failed, long inferences) {
         report.timings(timer);
         OutputCommitter.writeFile(cfg.output(), "report.json", report.toJson().getBytes(UTF_8), cfg.storage());
-        Manifest manifest = Manifest.of(listed, featurized, failed, files, cfg.describe());
+        Manifest manifest = Manifest.of(new Manifest.Counts(listed, featurized, failed), cfg.describe()).withFiles(files);
         OutputCommitter.commit(cfg.output(), manifest, cfg.storage());
         return new Result(cfg.output(), listed, featurized, failed, inferences, report);
     }

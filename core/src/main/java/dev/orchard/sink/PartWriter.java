@@ -1,0 +1,144 @@
+package dev.orchard.sink;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.parquet.hadoop.ParquetWriter;
+
+import dev.orchard.storage.Storage;
+import dev.orchard.storage.StorageException;
+import dev.orchard.storage.StorageOptions;
+import dev.orchard.storage.Storages;
+
+/**
+ * Writes one partition of a table, on an executor: streams the rows once into a local temporary
+ * file per format, then uploads each to its deterministic name {@code <table>/part-%05d.<ext>}.
+ * A retried or speculative attempt of the same partition replaces the same objects, so a table
+ * never holds two copies of a partition. An empty partition writes nothing.
+ */
+final class PartWriter {
+
+    /** A written part and the width of its vectors (checked equal across parts on the driver). */
+    record WrittenPart(PartFile file, int width) implements Serializable {}
+
+    private PartWriter() {}
+
+    /** {@code features/part-00003.parquet} for partition 3. */
+    static String partPath(Table<?> table, int partition, OutputFormat format) {
+        return String.format(Locale.ROOT, "%s/part-%05d.%s", table.folder(), partition, format.extension());
+    }
+
+    /**
+     * Consumes {@code rows} exactly once and returns the files written, or nothing for an empty
+     * partition. Temporary files are removed and writers closed whether it succeeds or fails.
+     *
+     * @param root normalized output root URI
+     */
+    static <T> List<WrittenPart> writePartition(int partition, Iterator<T> rows, String root, Table<T> table,
+            Set<OutputFormat> formats, StorageOptions options) {
+        Map<OutputFormat, Path> temps = new EnumMap<>(OutputFormat.class);
+        ParquetWriter<T> parquet = null;
+        Csv.CsvWriter csv = null;
+        long count = 0;
+        int width = -1;
+        try {
+            while (rows.hasNext()) {
+                T r = rows.next();
+                int w = table.width(r);
+                if (count == 0) {
+                    width = w;
+                    for (OutputFormat f : formats) {
+                        temps.put(f, Files.createTempFile("orchard-" + table.folder() + "-" + partition + "-",
+                                "." + f.extension()));
+                    }
+                    if (temps.containsKey(OutputFormat.PARQUET)) {
+                        parquet = ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table);
+                    }
+                    if (temps.containsKey(OutputFormat.CSV)) {
+                        csv = new Csv.CsvWriter(new BufferedWriter(new OutputStreamWriter(
+                                Files.newOutputStream(temps.get(OutputFormat.CSV)), StandardCharsets.UTF_8),
+                                1 << 16));
+                        for (String h : table.csvHeader(width)) {
+                            csv.field(h);
+                        }
+                        csv.endRecord();
+                    }
+                } else if (w != width) {
+                    throw new IllegalArgumentException(table.folder() + " row " + count + " of partition "
+                            + partition + " (" + table.id(r) + ") has " + w + " values but the rows before it have "
+                            + width + ": every vector of a table must have the same length");
+                }
+                if (parquet != null) {
+                    parquet.write(r);
+                }
+                if (csv != null) {
+                    table.writeCsv(csv, r);
+                }
+                count++;
+            }
+            if (count == 0) {
+                return List.of();
+            }
+            if (parquet != null) {
+                ParquetWriter<T> p = parquet;
+                parquet = null;
+                p.close();
+            }
+            if (csv != null) {
+                Csv.CsvWriter c = csv;
+                csv = null;
+                c.close();
+            }
+            Storage storage = Storages.forUri(root, options);
+            List<WrittenPart> out = new ArrayList<>();
+            for (Map.Entry<OutputFormat, Path> e : temps.entrySet()) {
+                String rel = partPath(table, partition, e.getKey());
+                String uri = Storage.join(root, rel);
+                long bytes = Files.size(e.getValue());
+                try {
+                    storage.upload(e.getValue(), uri);
+                } catch (IOException ex) {
+                    throw new StorageException(uri, "Cannot write " + uri + ": " + ex.getMessage(), ex);
+                }
+                out.add(new WrittenPart(new PartFile(rel, count, bytes), width));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + table.folder() + " partition " + partition
+                    + ": " + e.getMessage(), e);
+        } finally {
+            closeQuietly(parquet);
+            closeQuietly(csv);
+            for (Path p : temps.values()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a temp file in java.io.tmpdir
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already failing; the temporary file is deleted anyway
+            }
+        }
+    }
+}
