@@ -93,8 +93,8 @@ public final class PcaVsMllib {
                     PcaModel model = Pca.fromMoments(m, PcaOptions.fixedK(k));
                     double tEig = secs(b);
                     double total = tMoments + tEig;
-                    lines.add(String.format("%-20s total %7.2f s  (moments pass %7.2f s, driver eigen %5.2f s)",
-                            variant, total, tMoments, tEig));
+                    lines.add(String.format("%-20s total %7.2f s  (moments pass %7.2f s, driver eigen %5.2f s)%s",
+                            variant, total, tMoments, tEig, load()));
                     System.out.println(lines.get(lines.size() - 1));
                     if (orchard == null) {
                         orchard = model;
@@ -106,7 +106,7 @@ public final class PcaVsMllib {
                     Tuple2<Matrix, Vector> pc = new RowMatrix(vectors.rdd())
                             .computePrincipalComponentsAndExplainedVariance(k);
                     double t = secs(a);
-                    lines.add(String.format("%-20s total %7.2f s", "mllib-rowmatrix", t));
+                    lines.add(String.format("%-20s total %7.2f s%s", "mllib-rowmatrix", t, load()));
                     System.out.println(lines.get(lines.size() - 1));
                     if (orchard != null) {
                         System.out.println(agreement(orchard, pc._1(), pc._2(), k));
@@ -191,6 +191,12 @@ public final class PcaVsMllib {
             out.add(row);
         }
         return out.iterator();
+    }
+
+    /** The machine's 1-minute load average at the end of a variant (other processes share the cores). */
+    private static String load() {
+        return String.format("  [load avg %.1f]",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private static double secs(long since) {
