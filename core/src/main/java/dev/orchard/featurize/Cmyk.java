@@ -6,7 +6,7 @@ import java.awt.image.Raster;
  * CMYK and YCCK JPEGs (print workflows, Photoshop) that ImageIO refuses to turn into a BufferedImage:
  * their raw samples converted to RGB.
  *
- * <p>Adobe writes CMYK JPEGs with inverted samples and marks them with an APP14 segment; transform 2
+ * <p>Adobe writes CMYK JPEGs with inverted samples (transform 0) and marks them with an APP14 segment; transform 2
  * means the first three channels are YCbCr-coded. The conversion is the naive device one,
  * {@code R = 255 (1 - C)(1 - K)}, without an ICC profile: colours are close, not colour-managed.
  */

@@ -19,12 +19,20 @@ final class Pixels {
 
     private Pixels() {}
 
+    /**
+     * <p>ImageIO decodes 4-channel JPEGs as CMYK with samples in Adobe's inverted convention
+     * ({@code 255 - ink}, YCCK already undone) but its conversion to RGB is wrong, so Orchard converts
+     * the samples itself (measured: a plain CMYK JPEG of C=0, M=Y=200, K=40 reads back as 255, 55, 55, 215).
+     */
     static int[] rgb(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
         ColorModel cm = img.getColorModel();
         Raster raster = img.getRaster();
         int type = cm.getColorSpace().getType();
+        if (type == ColorSpace.TYPE_CMYK && raster.getNumBands() == 4) {
+            return Cmyk.toRgb(raster, 0);
+        }
         boolean plain = !(cm instanceof IndexColorModel)
                 && (type == ColorSpace.TYPE_GRAY || type == ColorSpace.TYPE_RGB)
                 && sameBits(cm);

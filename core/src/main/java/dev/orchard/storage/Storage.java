@@ -16,16 +16,26 @@ import java.util.List;
 public interface Storage {
 
     /**
-     * Lists every object under {@code prefixUri} (recursively), in no particular order.
+     * Lists every object under {@code prefixUri} (recursively), in no particular order. The prefix
+     * is a "directory": {@code s3://b/data} lists {@code data/...}, never {@code data2/...}.
      *
-     * @throws StorageException if the prefix cannot be listed (missing, forbidden, unreachable)
+     * @throws StorageException if the prefix cannot be listed (missing, forbidden, unreachable);
+     *                          on S3 a prefix with no objects counts as missing
      */
     List<StoredObject> list(String prefixUri);
 
-    /** Reads a whole object. Objects are images (KBs) or part files (MBs), so bytes are fine. */
+    /**
+     * Reads a whole object. Objects are images (KBs) or part files (MBs), so bytes are fine.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no object at {@code uri}
+     */
     byte[] readAllBytes(String uri) throws IOException;
 
-    /** Opens an object for streaming; the caller closes the stream. */
+    /**
+     * Opens an object for streaming; the caller closes the stream.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no object at {@code uri}
+     */
     InputStream open(String uri) throws IOException;
 
     /**

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Picks the {@link Storage} for a URI and keeps one instance per JVM per {@link StorageOptions},
@@ -17,19 +16,13 @@ import java.util.function.Function;
 public final class Storages {
 
     private static final Map<StorageOptions, Storage> S3 = new ConcurrentHashMap<>();
-    private static volatile Function<StorageOptions, Storage> s3Factory;
 
     private Storages() {}
 
     /** The storage that serves {@code uri}. */
     public static Storage forUri(String uri, StorageOptions options) {
         if (isS3(uri)) {
-            Function<StorageOptions, Storage> factory = s3Factory;
-            if (factory == null) {
-                factory = loadS3Factory();
-            }
-            Function<StorageOptions, Storage> f = factory;
-            return S3.computeIfAbsent(options, f);
+            return S3.computeIfAbsent(options, S3Storage::new);
         }
         return LocalStorage.INSTANCE;
     }
@@ -83,23 +76,5 @@ public final class Storages {
         String parent = uri.substring(0, slash);
         int prev = parent.lastIndexOf('/');
         return prev < 0 ? parent : parent.substring(prev + 1);
-    }
-
-    private static Function<StorageOptions, Storage> loadS3Factory() {
-        try {
-            Class<?> cls = Class.forName("dev.orchard.storage.S3Storage");
-            @SuppressWarnings("unchecked")
-            Function<StorageOptions, Storage> f = opts -> {
-                try {
-                    return (Storage) cls.getConstructor(StorageOptions.class).newInstance(opts);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("Cannot create S3 storage", e);
-                }
-            };
-            s3Factory = f;
-            return f;
-        } catch (ClassNotFoundException e) {
-            throw new StorageException("s3://", "S3 support is not available in this build", e);
-        }
     }
 }

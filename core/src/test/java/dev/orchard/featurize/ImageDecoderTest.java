@@ -169,4 +169,27 @@ class ImageDecoderTest {
         out.write(jpeg, 2, jpeg.length - 2);
         return out.toByteArray();
     }
+
+    /** A plain (non-Adobe) CMYK JPEG: R = 255 (1 - C)(1 - K), etc. */
+    @Test
+    void cmykJpegIsConvertedToRgb() throws Exception {
+        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, 8, 8, 4, null);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                r.setPixel(x, y, new int[] {0, 200, 200, 40});
+            }
+        }
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            w.setOutput(ios);
+            w.write(null, new javax.imageio.IIOImage(r, null, null), w.getDefaultWriteParam());
+        } finally {
+            w.dispose();
+        }
+        float[] px = new ImageDecoder(1, 1, Preprocessing.UNIT, 1000).decode(out.toByteArray());
+        float jpegSlack = 4 / 255f;
+        assertArrayEquals(new float[] {215 / 255f, 46 / 255f, 46 / 255f}, px, jpegSlack, Arrays.toString(px));
+    }
 }

@@ -149,7 +149,7 @@ class MomentsPropertiesTest {
     @Property(tries = 60)
     void eigendecompositionReconstructsCovarianceWithOrthonormalComponentsAndSortedRatios(
             @ForAll @IntRange(min = 1, max = 24) int d, @ForAll @IntRange(min = 0, max = 30) int extraRows,
-            @ForAll boolean standardize, @ForAll long seed) {
+            @ForAll boolean standardize, @ForAll boolean tensorFlowEigen, @ForAll long seed) {
         Random rnd = new Random(seed);
         int n = d + 1 + extraRows;
         double[][] x = rows(rnd, n, d, 1e3);
@@ -157,7 +157,8 @@ class MomentsPropertiesTest {
         for (double[] r : x) {
             m.add(r);
         }
-        PcaModel model = Pca.fromMoments(m, PcaOptions.fixedK(d).withStandardize(standardize));
+        PcaModel model = PcaTest.withEigensolver(tensorFlowEigen ? "tensorflow" : "ejml",
+                () -> Pca.fromMoments(m, PcaOptions.fixedK(d).withStandardize(standardize)));
         double[][] v = model.components();
         double[] ev = model.eigenvalues();
         double[] cov = m.covariance();

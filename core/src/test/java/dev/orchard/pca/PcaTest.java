@@ -20,6 +20,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PcaTest {
 
@@ -36,12 +38,28 @@ class PcaTest {
         return SC.parallelize(Arrays.asList(x), partitions);
     }
 
-    @Test
-    void agreesWithJacobiReferenceOnDecayingSpectrum() {
+    /** Runs {@code body} with the driver eigensolver set to {@code solver} (restored afterwards). */
+    static <T> T withEigensolver(String solver, java.util.function.Supplier<T> body) {
+        String before = System.getProperty(Pca.EIGEN_PROPERTY);
+        System.setProperty(Pca.EIGEN_PROPERTY, solver);
+        try {
+            return body.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(Pca.EIGEN_PROPERTY);
+            } else {
+                System.setProperty(Pca.EIGEN_PROPERTY, before);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "tensorflow"})
+    void agreesWithJacobiReferenceOnDecayingSpectrum(String eigensolver) {
         int n = 20_000;
         int d = 256;
         double[][] x = PcaReference.decaying(n, d, 40, 100, 11);
-        PcaModel model = Pca.fit(rdd(x, 4), PcaOptions.fixedK(d));
+        PcaModel model = withEigensolver(eigensolver, () -> Pca.fit(rdd(x, 4), PcaOptions.fixedK(d)));
         double[][] cov = PcaReference.covariance(x);
         Pca.Eigen ref = PcaReference.jacobi(cov);
         assertEquals(d, model.k());

@@ -5,7 +5,9 @@ import dev.orchard.featurize.ImageDecoder;
 import dev.orchard.model.ModelInspector;
 import dev.orchard.model.ModelOverrides;
 import dev.orchard.model.Preprocessing;
+import dev.orchard.model.arch.MobileNetV2;
 import dev.orchard.model.arch.SampleCnn;
+import dev.orchard.model.arch.Vgg16;
 import dev.orchard.pca.PcaOptions;
 import dev.orchard.probe.ProbeOptions;
 import dev.orchard.sink.OutputFormat;
@@ -60,11 +62,32 @@ final class Commands {
                 description = "At most N images per Spark partition (default: ${DEFAULT-VALUE}).")
         int maxPartitionSize;
 
+        @Option(names = "--allow-non-eu-region",
+                description = "Allow a --region outside the EU (refused by default: GDPR).")
+        boolean allowNonEuRegion;
+
+        @Option(names = "--sse", paramLabel = "aes256|kms",
+                description = "Server-side encryption of what Orchard writes to S3.")
+        String sse;
+
+        @Option(names = "--sse-kms-key-id", paramLabel = "ID", description = "KMS key for --sse kms.")
+        String sseKmsKeyId;
+
         @Option(names = "--verbose", description = "Spark's own logs and full stack traces.")
         boolean verbose;
 
         StorageOptions storage() {
+            if (sseKmsKeyId != null && !"kms".equalsIgnoreCase(sse)) {
+                throw new UsageException("--sse-kms-key-id needs --sse kms");
+            }
             StorageOptions s = StorageOptions.defaults().withRegion(region);
+            if (sse != null) {
+                String mode = sse.toLowerCase(java.util.Locale.ROOT);
+                if (!mode.equals(StorageOptions.SSE_AES256) && !mode.equals(StorageOptions.SSE_KMS)) {
+                    throw new UsageException("--sse must be aes256 or kms but was '" + sse + "'");
+                }
+                s = s.withSse(mode, sseKmsKeyId);
+            }
             return s3Endpoint == null ? s : s.withEndpoint(s3Endpoint);
         }
 
@@ -213,7 +236,7 @@ final class Commands {
     static int execute(JobConfig cfg, Common c, ReportFlags rf, boolean withPca, boolean pcaOnly) {
         PrintStream err = System.err;
         ReportOptions reporting = rf.options(c.region);
-        Preflights.check(cfg);
+        Preflights.check(cfg, c.allowNonEuRegion);
         try (Progress progress = new Progress(err);
              JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose,
                      reporting.eventLog())) {
@@ -301,20 +324,34 @@ final class Commands {
     @Command(name = "make-model", mixinStandardHelpOptions = true,
             description = "Build and export a SavedModel of a known architecture with seeded (not pretrained) weights.")
     static final class MakeModel implements Callable<Integer> {
-        @Option(names = "--arch", required = true, paramLabel = "sample_cnn",
-                description = "Architecture: sample_cnn.")
+        @Option(names = "--arch", required = true, paramLabel = "mobilenet_v2|vgg16|sample_cnn",
+                description = "Architecture: mobilenet_v2 (1280 features, 9 MB), vgg16 (fc2, 4096 features, "
+                        + "537 MB at 224 px) or sample_cnn (128 features). Weights are seeded, not trained.")
         String arch;
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to create.")
         String output;
         @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: ${DEFAULT-VALUE}).")
         long seed;
+        @Option(names = "--image-size", paramLabel = "N",
+                description = "Square input size in pixels (default: 224 for mobilenet_v2 and vgg16, 100 for "
+                        + "sample_cnn; mobilenet_v2 >= 32, vgg16 in [32, 320], sample_cnn >= 8).")
+        Integer imageSize;
 
         @Override
         public Integer call() throws IOException {
             Path dir = Storages.localPath(output);
-            switch (arch) {
-                case "sample_cnn" -> SampleCnn.export(dir, seed);
-                default -> throw new UsageException("Unknown --arch '" + arch + "': use sample_cnn");
+            try {
+                switch (arch) {
+                    case MobileNetV2.ARCH -> MobileNetV2.export(dir, seed,
+                            imageSize != null ? imageSize : MobileNetV2.DEFAULT_IMAGE_SIZE);
+                    case Vgg16.ARCH -> Vgg16.export(dir, seed, imageSize != null ? imageSize : Vgg16.DEFAULT_IMAGE_SIZE);
+                    case SampleCnn.ARCH -> SampleCnn.export(dir, seed,
+                            imageSize != null ? imageSize : SampleCnn.DEFAULT_IMAGE_SIZE, SampleCnn.DEFAULT_FEATURE_DIM);
+                    default -> throw new UsageException("Unknown --arch '" + arch
+                            + "': use mobilenet_v2, vgg16 or sample_cnn");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage()); // the builders name the value and its limits
             }
             System.out.println("Wrote " + arch + " SavedModel to " + dir);
             return 0;

@@ -1,59 +1,39 @@
 package dev.orchard.job;
 
-import dev.orchard.storage.Storage;
+import dev.orchard.storage.Preflight;
+import dev.orchard.storage.Regions;
 import dev.orchard.storage.StorageException;
 import dev.orchard.storage.Storages;
 import java.io.IOException;
 
 /**
- * Checks, before any Spark job starts, that the input is there, the model is readable and the output
- * can take the results — so a typo costs a second, not a cluster start. Each failure is one line.
+ * Checks, before any Spark job starts, that the region is allowed, the input is there, the model is
+ * readable and the output can take the results — so a typo or a bad credential costs a second, not a
+ * cluster start. Each failure is one line naming the URI and what to do.
  */
 final class Preflights {
 
     private Preflights() {}
 
-    static void check(JobConfig cfg) {
+    static void check(JobConfig cfg, boolean allowNonEuRegion) {
+        Regions.requireEu(cfg.storage().region(), allowNonEuRegion);
         if (cfg.input() != null) {
-            requireNonEmpty(cfg, cfg.input(), "Input " + cfg.input() + " is empty or does not exist: check --input");
+            Preflight.checkReadable(cfg.input(), cfg.storage());
         }
         if (cfg.features() != null) {
-            requireNonEmpty(cfg, cfg.features(), "Features " + cfg.features()
-                    + " are empty or do not exist: pass --features <output>/features of an earlier run");
+            Preflight.checkReadable(cfg.features(), cfg.storage());
         }
         if (cfg.model() != null) {
-            String pb = Storage.join(cfg.model(), "saved_model.pb");
-            if (!exists(cfg, pb)) {
-                throw new StorageException(cfg.model(), "No saved_model.pb in " + cfg.model()
-                        + ": pass --model a SavedModel directory");
-            }
+            Preflight.checkModelReadable(cfg.model(), cfg.storage());
         }
-        Storage out = Storages.forUri(cfg.output(), cfg.storage());
         try {
-            if (!cfg.overwrite() && !out.isEmptyPrefix(cfg.output())) {
+            if (!cfg.overwrite() && !Storages.forUri(cfg.output(), cfg.storage()).isEmptyPrefix(cfg.output())) {
                 throw new StorageException(cfg.output(), "Output " + cfg.output()
                         + " is not empty: pass --overwrite to replace it, or choose another --output");
             }
         } catch (IOException e) {
             throw new StorageException(cfg.output(), "Cannot check output " + cfg.output() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void requireNonEmpty(JobConfig cfg, String uri, String message) {
-        try {
-            if (Storages.forUri(uri, cfg.storage()).isEmptyPrefix(uri)) {
-                throw new StorageException(uri, message);
-            }
-        } catch (IOException e) {
-            throw new StorageException(uri, "Cannot read " + uri + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean exists(JobConfig cfg, String uri) {
-        try {
-            return Storages.forUri(uri, cfg.storage()).exists(uri);
-        } catch (IOException e) {
-            throw new StorageException(uri, "Cannot read " + uri + ": " + e.getMessage(), e);
-        }
+        Preflight.checkWritable(cfg.output(), cfg.storage());
     }
 }

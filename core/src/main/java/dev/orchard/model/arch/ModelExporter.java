@@ -130,7 +130,7 @@ public final class ModelExporter {
         return w;
     }
 
-    private static void prepare(Path dir) throws IOException {
+    static void prepare(Path dir) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException("Cannot export a model to " + dir + ": it is a file");
         }

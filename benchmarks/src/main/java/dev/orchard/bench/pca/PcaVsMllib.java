@@ -1,0 +1,205 @@
+package dev.orchard.bench.pca;
+
+import dev.orchard.pca.Moments;
+import dev.orchard.pca.Pca;
+import dev.orchard.pca.PcaModel;
+import dev.orchard.pca.PcaOptions;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.mllib.linalg.Matrix;
+import org.apache.spark.mllib.linalg.Vector;
+import org.apache.spark.mllib.linalg.Vectors;
+import org.apache.spark.mllib.linalg.distributed.RowMatrix;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Fits PCA on one cached RDD of n × d dense rows with Orchard ({@link Pca}, TensorFlow and pure-Java Gram kernels)
+ * and with Spark MLlib's {@code RowMatrix.computePrincipalComponentsAndExplainedVariance}, side by side in one JVM,
+ * and reports times and the agreement of the two fits. An end-to-end run, not a JMH microbenchmark: each fit is
+ * tens of seconds of Spark jobs, so one cold run per variant after a small warm-up.
+ *
+ * <pre>
+ * ./mvnw -B -o -q -pl benchmarks -am package -DskipTests
+ * java -Xmx12g $(spark java17 --add-opens, see README) -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
+ *     dev.orchard.bench.pca.PcaVsMllib --rows 200000 --dim 1280 --k 50 --partitions 4 --master local[2]
+ * </pre>
+ *
+ * Data: {@code x = offset + H3 H2 H1 (sigma ∘ z)}, z standard normal, {@code sigma_i = exp(-i / (d/8))} (a
+ * decaying spectrum like CNN features), H random Householder reflections, seeded per partition.
+ */
+public final class PcaVsMllib {
+
+    private PcaVsMllib() {}
+
+    public static void main(String[] args) {
+        int rows = 200_000;
+        int dim = 1280;
+        int k = 50;
+        int partitions = 4;
+        String master = "local[2]";
+        String variants = "orchard-tensorflow,orchard-java,mllib";
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--rows" -> rows = Integer.parseInt(args[i + 1]);
+                case "--dim" -> dim = Integer.parseInt(args[i + 1]);
+                case "--k" -> k = Integer.parseInt(args[i + 1]);
+                case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
+                case "--master" -> master = args[i + 1];
+                case "--variants" -> variants = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]
+                        + " (known: --rows --dim --k --partitions --master --variants)");
+            }
+        }
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("orchard-pca-vs-mllib")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.driver.maxResultSize", "2g");
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            sc.setLogLevel("WARN");
+            final int n = rows;
+            final int d = dim;
+            final int parts = partitions;
+            JavaRDD<double[]> data = sc.parallelize(IntStream.range(0, parts).boxed().toList(), parts)
+                    .mapPartitions(it -> generate(it.next(), d, n, parts))
+                    .persist(StorageLevel.MEMORY_ONLY());
+            long t0 = System.nanoTime();
+            long count = data.count();
+            System.out.printf("data: %d x %d doubles in %d partitions, cached in %.1f s (master %s, %d cores)%n",
+                    count, d, data.getNumPartitions(), secs(t0), master, Runtime.getRuntime().availableProcessors());
+
+            // warm-up: JIT, TensorFlow native load, Spark code paths (small sample, not timed)
+            JavaRDD<double[]> sample = data.sample(false, Math.min(1.0, 5_000.0 / n), 1);
+            Pca.fit(sample, PcaOptions.fixedK(Math.min(k, d)));
+            new RowMatrix(sample.map(Vectors::dense).rdd()).computePrincipalComponentsAndExplainedVariance(k);
+
+            PcaModel orchard = null;
+            List<String> lines = new ArrayList<>();
+            double orchardBest = Double.MAX_VALUE;
+            for (String variant : variants.split(",")) {
+                if (variant.startsWith("orchard-")) {
+                    System.setProperty("orchard.pca.kernel", variant.substring("orchard-".length()));
+                    long a = System.nanoTime();
+                    Moments m = Pca.moments(data);
+                    double tMoments = secs(a);
+                    long b = System.nanoTime();
+                    PcaModel model = Pca.fromMoments(m, PcaOptions.fixedK(k));
+                    double tEig = secs(b);
+                    double total = tMoments + tEig;
+                    lines.add(String.format("%-20s total %7.2f s  (moments pass %7.2f s, driver eigen %5.2f s)%s",
+                            variant, total, tMoments, tEig, load()));
+                    System.out.println(lines.get(lines.size() - 1));
+                    if (orchard == null) {
+                        orchard = model;
+                    }
+                    orchardBest = Math.min(orchardBest, total);
+                } else if (variant.equals("mllib")) {
+                    JavaRDD<Vector> vectors = data.map(Vectors::dense); // wraps the cached arrays, no copy
+                    long a = System.nanoTime();
+                    Tuple2<Matrix, Vector> pc = new RowMatrix(vectors.rdd())
+                            .computePrincipalComponentsAndExplainedVariance(k);
+                    double t = secs(a);
+                    lines.add(String.format("%-20s total %7.2f s%s", "mllib-rowmatrix", t, load()));
+                    System.out.println(lines.get(lines.size() - 1));
+                    if (orchard != null) {
+                        System.out.println(agreement(orchard, pc._1(), pc._2(), k));
+                        System.out.printf("speed-up of the fastest Orchard variant over MLlib: %.1fx%n",
+                                t / orchardBest);
+                    }
+                } else {
+                    throw new IllegalArgumentException("unknown variant " + variant);
+                }
+            }
+            System.setProperty("orchard.pca.kernel", "auto");
+            data.unpersist(true);
+        }
+    }
+
+    private static String agreement(PcaModel orchard, Matrix mllibPc, Vector mllibRatio, int k) {
+        double[][] c = orchard.components();
+        double[] ratio = orchard.explainedVarianceRatio();
+        double worstComponent = 0;
+        int worstJ = -1;
+        double worstRatio = 0;
+        for (int j = 0; j < k; j++) {
+            double plus = 0;
+            double minus = 0;
+            for (int i = 0; i < c[j].length; i++) {
+                double m = mllibPc.apply(i, j);
+                plus = Math.max(plus, Math.abs(c[j][i] - m));
+                minus = Math.max(minus, Math.abs(c[j][i] + m));
+            }
+            double diff = Math.min(plus, minus);
+            if (diff > worstComponent) {
+                worstComponent = diff;
+                worstJ = j;
+            }
+            worstRatio = Math.max(worstRatio, Math.abs(ratio[j] - mllibRatio.apply(j)) / mllibRatio.apply(j));
+        }
+        return String.format("agreement Orchard vs MLlib over k=%d: components max |diff| up to sign %.2e "
+                + "(component %d), explained-variance ratios max relative diff %.2e", k, worstComponent, worstJ,
+                worstRatio);
+    }
+
+    private static Iterator<double[]> generate(int part, int d, int n, int parts) {
+        int from = (int) ((long) n * part / parts);
+        int to = (int) ((long) n * (part + 1) / parts);
+        Random shared = new Random(42); // the same rotation and offset in every partition
+        double[][] house = new double[3][d];
+        for (double[] h : house) {
+            double norm = 0;
+            for (int i = 0; i < d; i++) {
+                h[i] = shared.nextGaussian();
+                norm += h[i] * h[i];
+            }
+            norm = Math.sqrt(norm);
+            for (int i = 0; i < d; i++) {
+                h[i] /= norm;
+            }
+        }
+        double[] offset = new double[d];
+        for (int i = 0; i < d; i++) {
+            offset[i] = 2 + shared.nextGaussian();
+        }
+        double decay = d / 8.0;
+        Random rnd = new Random(1000 + part);
+        List<double[]> out = new ArrayList<>(to - from);
+        for (int r = from; r < to; r++) {
+            double[] row = new double[d];
+            for (int i = 0; i < d; i++) {
+                row[i] = Math.exp(-i / decay) * rnd.nextGaussian();
+            }
+            for (double[] h : house) {
+                double dot = 0;
+                for (int i = 0; i < d; i++) {
+                    dot += h[i] * row[i];
+                }
+                for (int i = 0; i < d; i++) {
+                    row[i] -= 2 * dot * h[i];
+                }
+            }
+            for (int i = 0; i < d; i++) {
+                row[i] += offset[i];
+            }
+            out.add(row);
+        }
+        return out.iterator();
+    }
+
+    /** The machine's 1-minute load average at the end of a variant (other processes share the cores). */
+    private static String load() {
+        return String.format("  [load avg %.1f]",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private static double secs(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}
