@@ -44,8 +44,11 @@ record JobConfig(
             m.put("model", model);
         }
         if (pca != null) {
-            m.put("k", pca.k());
-            m.put("variance", pca.varianceFraction());
+            if (pca.k() > 0) {
+                m.put("k", pca.k());
+            } else {
+                m.put("variance", pca.varianceFraction());
+            }
             m.put("standardize", pca.standardize());
         }
         m.put("format", formats.stream().map(f -> f.name().toLowerCase()).collect(Collectors.joining(",")));
