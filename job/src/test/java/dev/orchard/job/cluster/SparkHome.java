@@ -81,8 +81,14 @@ final class SparkHome {
                 throw new IllegalStateException("Spark's launcher failed for " + mainClass + " " + args + ": "
                         + out.toString(StandardCharsets.UTF_8));
             }
+            // As bin/spark-class reads it: message lines, then a "\0\n" line, then the command, NUL-separated.
+            String text = out.toString(StandardCharsets.UTF_8);
+            int start = text.indexOf("\0\n");
+            if (start < 0) {
+                throw new IllegalStateException("Unexpected output of Spark's launcher: " + text);
+            }
             List<String> cmd = new ArrayList<>();
-            for (String part : out.toString(StandardCharsets.UTF_8).split("\0")) {
+            for (String part : text.substring(start + 2).split("\0")) {
                 if (!part.isEmpty()) {
                     cmd.add(part);
                 }
