@@ -5,8 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
  * A {@link MiniYarnMain} child JVM: a real YARN ResourceManager and NodeManager on 127.0.0.1. Its
@@ -35,8 +38,11 @@ final class MiniYarn implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         Map<String, String> env = spark.env();
-        List<String> cmd = List.of(ItEnv.java(), "-Xmx768m", "-cp",
-                spark.path().resolve("jars") + "/*:" + testClasses, MiniYarnMain.class.getName(), confDir.toString());
+        List<String> cmd = new ArrayList<>(List.of(ItEnv.java(), "-Xmx768m"));
+        // Hadoop 3.3's YARN daemons on Java 17 need Spark's --add-opens list too.
+        cmd.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split(" ")));
+        cmd.addAll(List.of("-cp", spark.path().resolve("jars") + "/*:" + testClasses, MiniYarnMain.class.getName(),
+                confDir.toString()));
         ChildProcess p = ChildProcess.start("mini-yarn", cmd, env, dir, dir.resolve("mini-yarn.log"));
         MiniYarn yarn = new MiniYarn(p, confDir);
         try {

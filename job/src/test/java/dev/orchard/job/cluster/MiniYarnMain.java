@@ -22,7 +22,17 @@ public final class MiniYarnMain {
 
     private MiniYarnMain() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // The cluster's own threads would keep this JVM alive: end it (the hook stops the cluster).
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Path confDir = Files.createDirectories(Paths.get(args[0]));
         YarnConfiguration conf = new YarnConfiguration();
         conf.setInt("yarn.scheduler.minimum-allocation-mb", 256);
@@ -32,6 +42,10 @@ public final class MiniYarnMain {
         conf.setBoolean("yarn.nodemanager.pmem-check-enabled", false);
         conf.setBoolean("yarn.nodemanager.vmem-check-enabled", false);
         conf.setFloat("yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage", 100.0f);
+        // No capacity-scheduler.xml on this class path: one queue with everything.
+        conf.set("yarn.scheduler.capacity.root.queues", "default");
+        conf.setInt("yarn.scheduler.capacity.root.default.capacity", 100);
+        conf.setInt("yarn.scheduler.capacity.root.default.maximum-capacity", 100);
         conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
         conf.set("yarn.resourcemanager.hostname", "127.0.0.1");
         conf.set("yarn.nodemanager.hostname", "127.0.0.1");
