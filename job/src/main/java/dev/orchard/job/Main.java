@@ -42,8 +42,21 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = execute(args);
-        // spark-submit's cluster mode reads failure from the exit status of the driver.
+        if (code == 0 && inYarnClusterDriver()) {
+            // YARN cluster mode: the ApplicationMaster runs main in a thread and reports SUCCEEDED
+            // when it returns; System.exit (even 0) before that makes its shutdown hook report the
+            // application FAILED ("Shutdown hook called before final status was reported").
+            return;
+        }
+        // Standalone cluster mode (DriverWrapper) and client mode read failure from the exit status
+        // of the driver JVM; System.exit also ends it when a library left a non-daemon thread behind.
         System.exit(code);
+    }
+
+    /** True inside a YARN ApplicationMaster in cluster mode (it sets these before calling main). */
+    private static boolean inYarnClusterDriver() {
+        return "yarn".equals(System.getProperty("spark.master"))
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
     }
 
     /** Runs a command line and returns its exit code (tests call this; it never calls System.exit). */
