@@ -8,12 +8,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
  * One loaded model per executor JVM: the first task that asks unpacks the broadcast
  * {@link ModelPackage} to a local temporary folder and loads one {@link LoadedModel}; every later
- * call, from any task or thread of that JVM, gets the same instance (keyed by broadcast id). The
+ * call, from any task or thread of that JVM, gets the same instance (keyed by Spark application id
+ * and broadcast id: broadcast ids restart at 0 in every new {@code SparkContext}, so a JVM that runs
+ * several contexts one after the other, e.g. a local-mode driver running two commands, must not hand
+ * one context's model to the next). The
  * instances are closed by a shutdown hook at JVM exit, so tasks never close what {@link #get}
  * returns.
  *
@@ -32,7 +36,7 @@ import org.apache.spark.broadcast.Broadcast;
  */
 public final class ExecutorModels {
 
-    private static final Map<Long, LoadedModel> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, LoadedModel> MODELS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     static {
@@ -57,7 +61,7 @@ public final class ExecutorModels {
      */
     public static LoadedModel get(Broadcast<ModelPackage> broadcast, int intraOpThreads) {
         Objects.requireNonNull(broadcast, "broadcast");
-        long id = broadcast.id();
+        String id = key(broadcast);
         LoadedModel m = MODELS.get(id);
         if (m != null) {
             return m;
@@ -114,14 +118,21 @@ public final class ExecutorModels {
      * mode, after the job, before {@code broadcast.destroy()}). Tasks still using it then fail.
      */
     public static void evict(Broadcast<ModelPackage> broadcast) {
-        LoadedModel m = MODELS.remove(broadcast.id());
+        LoadedModel m = MODELS.remove(key(broadcast));
         if (m != null) {
             m.close();
         }
     }
 
+    /** The application this JVM's Spark runs plus the broadcast id: unique across successive contexts. */
+    private static String key(Broadcast<ModelPackage> broadcast) {
+        SparkEnv env = SparkEnv.get();
+        String app = env == null ? "" : env.conf().get("spark.app.id", "");
+        return app + "/" + broadcast.id();
+    }
+
     private static void closeAll() {
-        for (Long id : MODELS.keySet()) {
+        for (String id : MODELS.keySet()) {
             LoadedModel m = MODELS.remove(id);
             if (m != null) {
                 m.close();

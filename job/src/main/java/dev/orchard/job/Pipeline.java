@@ -7,6 +7,7 @@ import dev.orchard.FeatureRecord;
 import dev.orchard.Orchard;
 import dev.orchard.featurize.Featurized;
 import dev.orchard.featurize.Featurizer;
+import dev.orchard.model.ExecutorModels;
 import dev.orchard.model.ModelPackage;
 import dev.orchard.PcaRecord;
 import dev.orchard.pca.Moments;
@@ -134,6 +135,7 @@ final class Pipeline {
         }
         report.put("inferences", inferences.value());
         featurized.unpersist(false);
+        ExecutorModels.evict(model); // local mode: the driver is the executor; free its TensorFlow session now
         model.destroy(false);
         double parallel = timer.seconds("featurize") + timer.seconds("errors") + timer.seconds("pca-fit")
                 + timer.seconds("pca-project");

@@ -1,0 +1,252 @@
+package dev.orchard.bench.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchard.FeatureRecord;
+import dev.orchard.featurize.ImageDecoder;
+import dev.orchard.job.Main;
+import dev.orchard.model.ExecutorModels;
+import dev.orchard.model.LoadedModel;
+import dev.orchard.model.ModelPackage;
+import dev.orchard.model.ModelSpec;
+import dev.orchard.model.arch.MobileNetV2;
+import dev.orchard.sink.Sink;
+import dev.orchard.storage.StorageOptions;
+import dev.orchard.storage.Storages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * End-to-end {@code orchard featurize} in Spark {@code local[2]} vs the raw model, side by side in one
+ * JVM, interleaved, on the same images.
+ *
+ * <ul>
+ *   <li><b>raw</b>: every distinct image decoded once into memory before timing, then batches of
+ *       {@code --batch} copied from memory into {@link LoadedModel#run} (intra-op threads = cores),
+ *       until as many images as the pipeline featurizes have run: the model's speed and nothing else.</li>
+ *   <li><b>pipeline</b>: {@code orchard featurize --input TREE --output OUT --model DIR --batch-size B
+ *       --master local[2]} run in-process through {@link Main#execute}: Spark start, listing, fetch,
+ *       JPEG decode, resize, inference, Parquet writing, report. Its time is the whole call; the
+ *       report's {@code featurize} stage (model load, inference, writing features) is also shown.</li>
+ * </ul>
+ *
+ * Both variants at each size run once per round; the order alternates between rounds. After the
+ * first pipeline run at each size, its features are compared with the raw model's on the same
+ * decoded images, and the report's {@code inferences} must equal the image count.
+ *
+ * <pre>
+ * ./mvnw -B -o -q -pl core,job,benchmarks -am package -DskipTests
+ * TF_CPP_MIN_LOG_LEVEL=2 java $(spark opens) -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
+ *   dev.orchard.bench.pipeline.PipelineVsRaw [--images 5000] [--sizes 224,100] [--batch 32] [--rounds 2]
+ *   [--master local[2]] [--sample data-samples/fruits-sample/Training] [--keep DIR]
+ * </pre>
+ */
+public final class PipelineVsRaw {
+
+    /** Pipeline features vs raw-model features on the same decoded image: both are the same TF run. */
+    static final double FEATURE_TOLERANCE = 1e-4;
+
+    private PipelineVsRaw() {}
+
+    record Run(String variant, int size, int round, long images, double seconds, double cpuSeconds,
+               double stageSeconds, String loadBefore, String loadAfter) {
+        double ips() {
+            return images / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = BenchSupport.parse(args);
+        int want = Integer.parseInt(a.getOrDefault("images", "5000"));
+        int[] sizes = Arrays.stream(a.getOrDefault("sizes", "224,100").split(",")).mapToInt(Integer::parseInt)
+                .toArray();
+        int batch = Integer.parseInt(a.getOrDefault("batch", "32"));
+        int rounds = Integer.parseInt(a.getOrDefault("rounds", "2"));
+        String master = a.getOrDefault("master", "local[2]");
+        Path training = BenchSupport.sampleRoot(a);
+        Path work = a.containsKey("keep") ? Files.createDirectories(Path.of(a.get("keep")))
+                : Files.createTempDirectory("orchard-pipeline-bench-");
+
+        System.out.println("# Orchard pipeline vs raw model");
+        System.out.println("cpu: " + BenchSupport.cpuModel() + ", cores seen by the JVM: "
+                + Runtime.getRuntime().availableProcessors() + ", java " + System.getProperty("java.version"));
+        System.out.println("load average at start: " + BenchSupport.loadAverage());
+        try {
+            List<Path> sample = BenchSupport.sampleImages(training);
+            Path tree = work.resolve("images");
+            Map<String, Integer> source = BenchSupport.replicate(sample, training, tree, want);
+            int n = source.size();
+            int[] order = source.values().stream().mapToInt(Integer::intValue).toArray();
+            System.out.println(n + " images (" + sample.size() + " distinct, replicated) under " + tree
+                    + "; batch " + batch + ", master " + master + ", rounds " + rounds);
+
+            List<Run> runs = new ArrayList<>();
+            for (int size : sizes) {
+                Path modelDir = work.resolve("mobilenet_v2-" + size);
+                MobileNetV2.export(modelDir, 42, size);
+            }
+            for (int round = 0; round < rounds; round++) {
+                for (int size : sizes) {
+                    Path modelDir = work.resolve("mobilenet_v2-" + size);
+                    Path out = work.resolve("out-" + size);
+                    boolean rawFirst = round % 2 == 0;
+                    for (int k = 0; k < 2; k++) {
+                        if ((k == 0) == rawFirst) {
+                            runs.add(raw(modelDir, sample, order, batch, size, round));
+                        } else {
+                            runs.add(pipeline(tree, out, modelDir, batch, master, n, size, round));
+                            if (round == 0) {
+                                checkFeatures(out, modelDir, sample, source);
+                            }
+                        }
+                        Run r = runs.get(runs.size() - 1);
+                        System.out.printf(Locale.ROOT, "  round %d %-8s %3d px: %6d images in %7.1f s = %7.1f images/s,"
+                                        + " %.2f CPU-ms/image, load %s -> %s%n", r.round(), r.variant(), size,
+                                r.images(), r.seconds(), r.ips(), 1000 * r.cpuSeconds() / r.images(),
+                                r.loadBefore(), r.loadAfter());
+                    }
+                }
+            }
+            summary(runs, sizes, rounds);
+            System.out.println("load average at end: " + BenchSupport.loadAverage());
+        } finally {
+            if (!a.containsKey("keep")) {
+                BenchSupport.deleteRecursively(work);
+            }
+        }
+    }
+
+    /** Decodes the distinct images once, then runs {@code order.length} images through the model. */
+    private static Run raw(Path modelDir, List<Path> sample, int[] order, int batch, int size, int round)
+            throws Exception {
+        ModelPackage pkg = ModelPackage.fromDirectory(modelDir, null);
+        ModelSpec spec = pkg.spec();
+        float[][] decoded = decodeAll(sample, spec);
+        int len = spec.inputLength();
+        float[] x = new float[batch * len];
+        try (LoadedModel model = ExecutorModels.load(pkg)) {
+            model.run(decoded[0], 1); // load-time graph optimisation is not inference speed
+            String before = BenchSupport.loadAverage();
+            long cpu0 = BenchSupport.processCpuNanos();
+            long t0 = System.nanoTime();
+            for (int start = 0; start < order.length; start += batch) {
+                int b = Math.min(batch, order.length - start);
+                for (int i = 0; i < b; i++) {
+                    System.arraycopy(decoded[order[start + i]], 0, x, i * len, len);
+                }
+                model.run(x, b);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
+            return new Run("raw", size, round, order.length, s, cpu, s, before, BenchSupport.loadAverage());
+        }
+    }
+
+    private static float[][] decodeAll(List<Path> sample, ModelSpec spec) throws Exception {
+        ImageDecoder decoder = ImageDecoder.forModel(spec, ImageDecoder.DEFAULT_MAX_PIXELS);
+        float[][] decoded = new float[sample.size()][];
+        for (int i = 0; i < sample.size(); i++) {
+            decoded[i] = decoder.decode(Files.readAllBytes(sample.get(i)));
+        }
+        return decoded;
+    }
+
+    /** {@code orchard featurize} in-process; the whole call is timed. */
+    private static Run pipeline(Path tree, Path out, Path modelDir, int batch, String master, int n, int size,
+                                int round) throws Exception {
+        String before = BenchSupport.loadAverage();
+        long cpu0 = BenchSupport.processCpuNanos();
+        long t0 = System.nanoTime();
+        int code = Main.execute("featurize", "--input", tree.toString(), "--output", out.toString(),
+                "--overwrite", "--model", modelDir.toString(), "--batch-size", String.valueOf(batch),
+                "--master", master);
+        double s = (System.nanoTime() - t0) / 1e9;
+        double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
+        if (code != 0) {
+            throw new IllegalStateException("orchard featurize exited with " + code);
+        }
+        JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        long featurized = report.path("counts").path("featurized").asLong(-1);
+        long inferences = report.path("inferences").asLong(-1);
+        if (featurized != n || inferences != n) {
+            throw new IllegalStateException("expected " + n + " images featurized and " + n
+                    + " inferences, report.json says featurized " + featurized + ", inferences " + inferences
+                    + ": " + report);
+        }
+        double stage = report.path("timingsSeconds").path("featurize").asDouble(Double.NaN);
+        System.out.println("    report.json: featurized " + featurized + ", inferences " + inferences
+                + " (CNN once per image), timings " + report.path("timingsSeconds"));
+        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage());
+    }
+
+    /** Every pipeline feature vector equals the raw model's on the same decoded image. */
+    private static void checkFeatures(Path out, Path modelDir, List<Path> sample, Map<String, Integer> source)
+            throws Exception {
+        ModelPackage pkg = ModelPackage.fromDirectory(modelDir, null);
+        float[][] decoded = decodeAll(sample, pkg.spec());
+        float[][] expected = new float[sample.size()][];
+        try (LoadedModel model = ExecutorModels.load(pkg)) {
+            for (int i = 0; i < decoded.length; i++) {
+                expected[i] = model.run(decoded[i], 1)[0];
+            }
+        }
+        List<FeatureRecord> got = Sink.readFeatureFolder(Storages.normalize(out.resolve("features").toString()),
+                StorageOptions.defaults());
+        double maxAbs = 0;
+        for (FeatureRecord r : got) {
+            Integer src = source.get(Storages.localPath(r.imageId()).toAbsolutePath().toString());
+            if (src == null) {
+                throw new IllegalStateException("pipeline wrote an unknown image id " + r.imageId());
+            }
+            float[] e = expected[src];
+            if (e.length != r.features().length) {
+                throw new IllegalStateException("feature length " + r.features().length + " != " + e.length);
+            }
+            for (int j = 0; j < e.length; j++) {
+                maxAbs = Math.max(maxAbs, Math.abs(e[j] - r.features()[j]));
+            }
+        }
+        System.out.printf(Locale.ROOT, "    features: %d pipeline vectors vs raw model (batch 1) on the same decoded "
+                + "images: max |diff| %.3g (tolerance %.0e) %s%n", got.size(), maxAbs, FEATURE_TOLERANCE,
+                maxAbs <= FEATURE_TOLERANCE ? "OK" : "MISMATCH");
+        if (got.size() != source.size() || maxAbs > FEATURE_TOLERANCE) {
+            throw new IllegalStateException("pipeline features differ from the raw model's");
+        }
+    }
+
+    private static void summary(List<Run> runs, int[] sizes, int rounds) {
+        System.out.println();
+        System.out.println("| size | round | raw images/s | pipeline images/s (whole CLI call) | ratio | "
+                + "pipeline featurize stage images/s | ratio | raw CPU-ms/image | pipeline CPU-ms/image | load (raw; pipeline) |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        for (int size : sizes) {
+            double rawSum = 0;
+            double pipeSum = 0;
+            double stageSum = 0;
+            for (int round = 0; round < rounds; round++) {
+                Run raw = find(runs, "raw", size, round);
+                Run pipe = find(runs, "pipeline", size, round);
+                double stageIps = pipe.images() / pipe.stageSeconds();
+                rawSum += raw.seconds();
+                pipeSum += pipe.seconds();
+                stageSum += pipe.stageSeconds();
+                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.0f%% | %.1f | %.0f%% | %.2f | %.2f | %s; %s |%n",
+                        size, round, raw.ips(), pipe.ips(), 100 * pipe.ips() / raw.ips(), stageIps,
+                        100 * stageIps / raw.ips(), 1000 * raw.cpuSeconds() / raw.images(),
+                        1000 * pipe.cpuSeconds() / pipe.images(), raw.loadBefore(), pipe.loadBefore());
+            }
+            System.out.printf(Locale.ROOT, "| %d | all | | | **%.0f%%** | | **%.0f%%** | | | |%n", size,
+                    100 * rawSum / pipeSum, 100 * rawSum / stageSum);
+        }
+    }
+
+    private static Run find(List<Run> runs, String variant, int size, int round) {
+        return runs.stream().filter(r -> r.variant().equals(variant) && r.size() == size && r.round() == round)
+                .findFirst().orElseThrow();
+    }
+}
