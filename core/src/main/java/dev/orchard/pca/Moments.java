@@ -102,7 +102,7 @@ public final class Moments implements Serializable {
         double[] b = pendingBlock();
         System.arraycopy(row, 0, b, pending * d, d);
         if (++pending * d == b.length) {
-            flush();
+            foldPending();
         }
         return this;
     }
@@ -116,7 +116,7 @@ public final class Moments implements Serializable {
             b[o + i] = row[i];
         }
         if (++pending * d == b.length) {
-            flush();
+            foldPending();
         }
         return this;
     }
@@ -133,13 +133,18 @@ public final class Moments implements Serializable {
      * Returns this.
      */
     public Moments flush() {
+        foldPending();
+        block = null;
+        gram = null;
+        return this;
+    }
+
+    /** Folds the pending rows in, keeping the buffers for the next block. */
+    private void foldPending() {
         if (pending > 0) {
             foldBlock(block, pending);
             pending = 0;
         }
-        block = null;
-        gram = null;
-        return this;
     }
 
     /**

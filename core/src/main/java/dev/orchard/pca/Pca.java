@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -13,6 +14,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import scala.Tuple2;
 
 /**
  * Distributed PCA over an RDD of feature vectors.
@@ -23,11 +25,18 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  *       to 2048 rows: each block is one Gram product (TensorFlow's float64 {@code MatMul}, or a pure-Java blocked
  *       kernel where TensorFlow is unavailable) merged with Chan et al.'s pairwise formula;</li>
  *   <li>the per-partition moments are kept (memory, then disk) while one small job reads their dimensions, and are
- *       then merged pairwise with {@code treeAggregate}, whose depth is chosen so that no level sends the driver
- *       more than {@value #DRIVER_BUDGET_MB} MB of accumulators ({@link #treeDepth});</li>
+ *       then merged pairwise in a tree, like {@code treeAggregate}, whose fan-in is chosen from the accumulator size
+ *       so that no level sends one reducer or the driver more than {@value #DRIVER_BUDGET_MB} MB of accumulators
+ *       ({@link #fanIn}); the depth follows from the partition count. Unlike {@code treeAggregate}, every merge
+ *       runs in partition order, not task-completion order, so a rerun on the same partitioning gives
+ *       bit-identical moments and model;</li>
  *   <li>the driver forms the covariance {@code M2 / (n − 1)} (optionally standardized to the correlation matrix)
- *       and runs EJML's symmetric eigendecomposition (Householder tridiagonalization + implicit QR, O(d³)).</li>
+ *       and runs a symmetric eigendecomposition (Householder tridiagonalization + implicit QR, O(d³)): EJML, or
+ *       TensorFlow's native {@code SelfAdjointEigV2} for d ≥ 256, 2–4× faster (see {@link #symmetricEigen}).</li>
  * </ol>
+ * Kernel choices are system properties, read where the work runs (set them on executors too, e.g. with
+ * {@code spark.executor.extraJavaOptions}): {@code orchard.pca.kernel=auto|java|tensorflow} for the Gram products,
+ * {@code orchard.pca.eigen=auto|ejml|tensorflow} for the driver. Benchmarks: {@code benchmarks/README.md}.
  * The rows are read by exactly one Spark action, so an uncached upstream (e.g. the CNN) runs once.
  *
  * <p><b>What limits d.</b> Per task: the packed co-moment (4 d² bytes), the block's full d × d Gram product
@@ -57,12 +66,17 @@ public final class Pca {
 
     /** The moments of {@code rows} in one pass (one Spark action over the rows). */
     public static Moments moments(JavaRDD<double[]> rows) {
-        return treeMerge(rows.mapPartitions(Pca::partitionMoments));
+        return treeMerge(rows.mapPartitions(Pca::partitionMoments), DRIVER_BUDGET_MB << 20);
+    }
+
+    /** {@link #moments} with an explicit per-level budget (tests force deep trees with a small one). */
+    static Moments moments(JavaRDD<double[]> rows, long budgetBytes) {
+        return treeMerge(rows.mapPartitions(Pca::partitionMoments), budgetBytes);
     }
 
     /** The moments of float {@code rows}, accumulated in double precision. */
     public static Moments momentsFloat(JavaRDD<float[]> rows) {
-        return treeMerge(rows.mapPartitions(Pca::partitionMomentsFloat));
+        return treeMerge(rows.mapPartitions(Pca::partitionMomentsFloat), DRIVER_BUDGET_MB << 20);
     }
 
     private static Iterator<Moments> partitionMoments(Iterator<double[]> it) {
@@ -93,7 +107,7 @@ public final class Pca {
         return Collections.singletonList(m).iterator();
     }
 
-    private static Moments treeMerge(JavaRDD<Moments> perPartition) {
+    private static Moments treeMerge(JavaRDD<Moments> perPartition, long budgetBytes) {
         perPartition.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Integer> dims = perPartition.map(Moments::dimension).collect();
@@ -107,32 +121,43 @@ public final class Pca {
             if (d < 0) {
                 return Moments.empty();
             }
-            int depth = treeDepth(perPartition.getNumPartitions(), Moments.accumulatorBytes(d),
-                    DRIVER_BUDGET_MB << 20);
-            return perPartition.treeAggregate(Moments.empty(), Moments::merge, Moments::merge, depth);
+            int fanIn = fanIn(Moments.accumulatorBytes(d), budgetBytes);
+            JavaPairRDD<Integer, Moments> level = perPartition.mapPartitionsWithIndex(
+                    (i, it) -> Collections.singletonList(new Tuple2<>(i, it.next())).iterator(), true)
+                    .mapToPair(t -> t);
+            int count = perPartition.getNumPartitions();
+            while (count > fanIn) {
+                int groups = (count + fanIn - 1) / fanIn;
+                final int f = fanIn;
+                level = level.mapToPair(t -> new Tuple2<>(t._1() / f, t))
+                        .groupByKey(groups) // HashPartitioner: group g is alone in partition g
+                        .mapToPair(g -> new Tuple2<>(g._1(), mergeInOrder(g._2())));
+                count = groups;
+            }
+            return mergeInOrder(level.collect());
         } finally {
             perPartition.unpersist(false);
         }
     }
 
+    /** Merges (index, moments) pairs in index order into a new Moments. */
+    private static Moments mergeInOrder(Iterable<Tuple2<Integer, Moments>> parts) {
+        List<Tuple2<Integer, Moments>> sorted = new ArrayList<>();
+        parts.forEach(sorted::add);
+        sorted.sort((a, b) -> Integer.compare(a._1(), b._1()));
+        Moments m = Moments.empty();
+        for (Tuple2<Integer, Moments> t : sorted) {
+            m.merge(t._2());
+        }
+        return m;
+    }
+
     /**
-     * The {@code treeAggregate} depth: the smallest depth ≥ 1 at which Spark's fan-in per level,
-     * {@code ceil(partitions^(1/depth))}, sends at most {@code budgetBytes} of accumulators to one place
-     * (at least fan-in 2; at most {@code ceil(log2(partitions))} levels).
+     * Fan-in of the merge tree: how many accumulators one reducer (or the driver, at the last level) receives,
+     * at most {@code budgetBytes} of them and at least 2. Depth = ceil(log_fanIn(partitions)).
      */
-    static int treeDepth(int partitions, long accumulatorBytes, long budgetBytes) {
-        if (partitions <= 2) {
-            return 1;
-        }
-        long maxFanIn = Math.max(2, budgetBytes / Math.max(1, accumulatorBytes));
-        int maxDepth = (int) Math.ceil(Math.log(partitions) / Math.log(2));
-        for (int depth = 1; depth < maxDepth; depth++) {
-            long fanIn = Math.max(2, (long) Math.ceil(Math.pow(partitions, 1.0 / depth) - 1e-9));
-            if (fanIn <= maxFanIn) {
-                return depth;
-            }
-        }
-        return Math.max(1, maxDepth);
+    static int fanIn(long accumulatorBytes, long budgetBytes) {
+        return (int) Math.max(2, Math.min(1024, budgetBytes / Math.max(1, accumulatorBytes)));
     }
 
     /**

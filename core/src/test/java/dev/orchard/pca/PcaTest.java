@@ -322,12 +322,23 @@ class PcaTest {
     }
 
     @Test
-    void treeDepthKeepsEachLevelWithinBudget() {
+    void fanInKeepsEachLevelWithinBudget() {
         long mb = 1L << 20;
-        assertEquals(1, Pca.treeDepth(2, 67 * mb, 256 * mb));
-        assertEquals(1, Pca.treeDepth(16, 6 * mb, 256 * mb));   // d = 1280: 16 × 6.5 MB fits
-        assertEquals(2, Pca.treeDepth(200, 6 * mb, 256 * mb));  // ceil(sqrt(200)) = 15 ≤ 42
-        assertEquals(5, Pca.treeDepth(200, 67 * mb, 256 * mb)); // d = 4096: fan-in ≤ 3
-        assertTrue(Pca.treeDepth(100_000, 67 * mb, 256 * mb) <= 17);
+        assertEquals(40, Pca.fanIn(Moments.accumulatorBytes(1280), 256 * mb)); // 6.6 MB each
+        assertEquals(3, Pca.fanIn(Moments.accumulatorBytes(4096), 256 * mb));  // 67 MB each
+        assertEquals(2, Pca.fanIn(Moments.accumulatorBytes(20_000), 256 * mb)); // never below pairwise
+        assertEquals(1024, Pca.fanIn(Moments.accumulatorBytes(2), 256 * mb));
+    }
+
+    @Test
+    void manyPartitionsMergeThroughSeveralLevelsDeterministically() {
+        double[][] x = PcaReference.decaying(3_000, 20, 4, 1e3, 13);
+        // a budget of 2 accumulators: fan-in 2, 11 partitions -> 4 levels of pairwise merges
+        long budget = 2 * Moments.accumulatorBytes(20);
+        Moments a = Pca.moments(rdd(x, 11), budget);
+        Moments b = Pca.moments(rdd(x, 11), budget);
+        assertTrue(PcaReference.relativeMaxError(PcaReference.coMoment(a), PcaReference.coMoment(x)) < MOMENT_REL);
+        assertArrayEquals(a.mean(), b.mean(), 0.0);
+        assertArrayEquals(a.covariance(), b.covariance(), 0.0);
     }
 }

@@ -123,7 +123,7 @@ class MobileNetV2Test {
                 System.arraycopy(x, i * one.length, one, 0, one.length);
                 float[] single = m.run(one, 1)[0];
                 for (int j = 0; j < single.length; j++) {
-                    assertEquals(batch[i][j], single[j], Tolerances.F32 * Math.max(1, Math.abs(single[j])),
+                    assertEquals(batch[i][j], single[j], Tolerances.F32_DEEP * Math.max(1, Math.abs(single[j])),
                             "image " + i + " feature " + j);
                 }
             }
