@@ -66,8 +66,7 @@ class KilledRunTest {
         Manifest rerun = Manifest.read(out.toString(), StorageOptions.defaults());
         Manifest fresh = Manifest.read(clean.toString(), StorageOptions.defaults());
         assertEquals(fresh.counts(), rerun.counts());
-        assertEquals(fresh.files().stream().map(f -> f.path() + ":" + f.rows()).toList(),
-                rerun.files().stream().map(f -> f.path() + ":" + f.rows()).toList(), "same files, same rows");
+        assertEquals(tables(fresh), tables(rerun), "same part files, same rows");
         List<FeatureRecord> a = sorted(Sink.readFeatureFolder(clean.resolve("features").toString(),
                 StorageOptions.defaults()));
         List<FeatureRecord> b = sorted(Sink.readFeatureFolder(out.resolve("features").toString(),
@@ -80,6 +79,12 @@ class KilledRunTest {
                         SAME_IMAGE * Math.max(1, Math.abs(a.get(i).features()[j])));
             }
         }
+    }
+
+    /** The data part files and their rows (the event log's name carries the application id, so it differs). */
+    private static List<String> tables(Manifest m) {
+        return m.files().stream().filter(f -> f.path().matches("(features|pca|errors)/part-.*"))
+                .map(f -> f.path() + ":" + f.rows()).toList();
     }
 
     private static List<FeatureRecord> sorted(List<FeatureRecord> rows) {
