@@ -46,7 +46,7 @@ import org.apache.spark.util.LongAccumulator;
  * <pre>
  * TF_CPP_MIN_LOG_LEVEL=2 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch $(spark opens) -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
  *   dev.orchard.bench.pipeline.Soak [--images 20000] [--size 96] [--batch 32] [--every 20]
- *   [--warmup-images 4000] [--max-growth-mb 50] [--master local[2]]
+ *   [--warmup-images 4000] [--max-growth-mb 50] [--master local[2]] [--sink parquet|none]
  * </pre>
  */
 public final class Soak {
@@ -69,6 +69,7 @@ public final class Soak {
         long warmupImages = Long.parseLong(a.getOrDefault("warmup-images", "4000"));
         double maxGrowthMb = Double.parseDouble(a.getOrDefault("max-growth-mb", "50"));
         String master = a.getOrDefault("master", "local[2]");
+        boolean write = !a.getOrDefault("sink", "parquet").equals("none"); // --sink none: count only (bisecting)
         Path training = BenchSupport.sampleRoot(a);
         Path work = Files.createTempDirectory("orchard-soak-");
         sampleEvery = (long) every * batch;
@@ -104,11 +105,16 @@ public final class Soak {
                 JavaRDD<FeatureRecord> features = Featurizer.featurize(images, model, options, inferences)
                         .mapPartitions(Soak::counting)
                         .filter(Featurized::isOk).map(Featurized::features);
-                List<PartFile> parts = Sink.writeFeatures(features, Storages.normalize(work.resolve("out").toString()),
-                        Set.of(OutputFormat.PARQUET), storage);
+                long rows;
+                if (write) {
+                    List<PartFile> parts = Sink.writeFeatures(features,
+                            Storages.normalize(work.resolve("out").toString()), Set.of(OutputFormat.PARQUET), storage);
+                    rows = parts.stream().mapToLong(PartFile::rows).sum();
+                } else {
+                    rows = features.count();
+                }
                 seconds = (System.nanoTime() - t0) / 1e9;
                 inferred = inferences.value();
-                long rows = parts.stream().mapToLong(PartFile::rows).sum();
                 System.out.printf(Locale.ROOT, "%d images in %.1f s (%.1f images/s), %d feature rows written, "
                         + "%d inferences%n", n, seconds, n / seconds, rows, inferred);
                 if (rows != n || inferred != n) {
