@@ -24,6 +24,12 @@ import javax.imageio.stream.ImageInputStream;
  */
 public final class ImageDecoder {
 
+    static {
+        // Decode from memory: by default ImageIO spools every stream to a temp file, so each image
+        // cost a file in java.io.tmpdir and executors needed a writable /tmp.
+        ImageIO.setUseCache(false);
+    }
+
     /** Default refusal threshold: 50 megapixels (a 100x100 Fruits-360 image is 0.01). */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
 
