@@ -40,7 +40,12 @@ public final class Main {
         }
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        java.util.List<String> relaunch = NativeEnvironment.relaunchCommand(args);
+        if (relaunch != null) {
+            // java -jar orchard.jar: TensorFlow reads oneDNN and logging settings from the environment.
+            System.exit(NativeEnvironment.relaunch(relaunch));
+        }
         int code = execute(args);
         if (code == 0 && inYarnClusterDriver()) {
             // YARN cluster mode: the ApplicationMaster runs main in a thread and reports SUCCEEDED

@@ -19,6 +19,8 @@ final class SparkContexts {
     /** @param eventLog write Spark's event log (see {@link EventLogs}) */
     static JavaSparkContext create(String appName, String master, boolean verbose, boolean eventLog) {
         SparkConf conf = new SparkConf().setAppName(appName);
+        // Executors load TensorFlow: oneDNN kernels on, C++ INFO logs off (see NativeEnvironment).
+        NativeEnvironment.VARIABLES.forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
         // Event logs and the UI list system properties and environment: never let credentials through.
         conf.setIfMissing("spark.redaction.regex",
                 "(?i)secret|password|token|access[._-]?key|credential|session|authorization");
