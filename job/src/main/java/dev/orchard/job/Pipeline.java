@@ -44,7 +44,9 @@ import scala.Tuple2;
  * the list of files for the manifest).
  *
  * <p>The CNN runs once per image: featurization results are persisted, and every later step (errors,
- * PCA fit, projection) reads the persisted partitions.
+ * PCA fit, projection, probe) reads the persisted partitions. They are kept deserialized
+ * ({@code MEMORY_AND_DISK}): 1,280 floats an image is 5 KB either way, and Java serialization of every
+ * record cost CPU on the featurize critical path.
  */
 final class Pipeline {
 
@@ -85,7 +87,7 @@ final class Pipeline {
         LongAccumulator inferences = sc.sc().longAccumulator("orchard.inferences");
         JavaRDD<ImageRef> images = ImageSource.parallelize(sc, listing, cfg.maxPartitionSize());
         JavaRDD<Featurized> featurized = Featurizer.featurize(images, model, cfg.featurize(), inferences)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<FeatureRecord> features = featurized.filter(Featurized::isOk).map(Featurized::features);
         JavaRDD<ErrorRecord> errors = featurized.filter(f -> !f.isOk()).map(Featurized::error);
 
@@ -153,7 +155,7 @@ final class Pipeline {
 
         progress.stage("read", cfg.features());
         JavaRDD<FeatureRecord> features = Sink.readFeatures(sc, cfg.features(), cfg.storage())
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.MEMORY_AND_DISK());
         progress.stage("pca", cfg.features());
         PcaModel pca = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
         progress.stage("project", "k = " + pca.k());

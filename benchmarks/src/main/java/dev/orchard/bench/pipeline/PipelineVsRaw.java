@@ -49,7 +49,12 @@ import java.util.Map;
 public final class PipelineVsRaw {
 
     /** Pipeline features vs raw-model features on the same decoded image: both are the same TF run. */
-    static final double FEATURE_TOLERANCE = 1e-4;
+    /**
+     * Pipeline (batches of 32) vs raw model (batch 1) on the same decoded images, relative to max(1, |x|):
+     * oneDNN picks other kernels per batch size and the rounding adds up over MobileNetV2's 52 layers
+     * (measured: 1.3e-4 absolute with TF_ENABLE_ONEDNN_OPTS=1, 3.2e-5 without).
+     */
+    static final double FEATURE_TOLERANCE = 1e-3;
 
     private PipelineVsRaw() {}
 
@@ -208,11 +213,11 @@ public final class PipelineVsRaw {
                 throw new IllegalStateException("feature length " + r.features().length + " != " + e.length);
             }
             for (int j = 0; j < e.length; j++) {
-                maxAbs = Math.max(maxAbs, Math.abs(e[j] - r.features()[j]));
+                maxAbs = Math.max(maxAbs, Math.abs(e[j] - r.features()[j]) / Math.max(1, Math.abs(e[j])));
             }
         }
         System.out.printf(Locale.ROOT, "    features: %d pipeline vectors vs raw model (batch 1) on the same decoded "
-                + "images: max |diff| %.3g (tolerance %.0e) %s%n", got.size(), maxAbs, FEATURE_TOLERANCE,
+                + "images: max |diff| / max(1, |x|) %.3g (tolerance %.0e) %s%n", got.size(), maxAbs, FEATURE_TOLERANCE,
                 maxAbs <= FEATURE_TOLERANCE ? "OK" : "MISMATCH");
         if (got.size() != source.size() || maxAbs > FEATURE_TOLERANCE) {
             throw new IllegalStateException("pipeline features differ from the raw model's");
