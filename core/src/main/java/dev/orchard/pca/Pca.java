@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -80,25 +81,20 @@ public final class Pca {
     }
 
     private static Iterator<Moments> partitionMoments(Iterator<double[]> it) {
-        Moments m = Moments.empty();
-        try (LazyGramKernel k = new LazyGramKernel()) {
-            m.useKernel(k);
-            while (it.hasNext()) {
-                m.add(it.next());
-            }
-            m.flush();
-        } finally {
-            m.useKernel(null);
-        }
-        return Collections.singletonList(m).iterator();
+        return partitionMoments(it, Moments::add);
     }
 
     private static Iterator<Moments> partitionMomentsFloat(Iterator<float[]> it) {
+        return partitionMoments(it, Moments::add);
+    }
+
+    /** One partition's moments: rows added in blocks through the partition's own Gram kernel. */
+    private static <T> Iterator<Moments> partitionMoments(Iterator<T> it, BiConsumer<Moments, T> add) {
         Moments m = Moments.empty();
         try (LazyGramKernel k = new LazyGramKernel()) {
             m.useKernel(k);
             while (it.hasNext()) {
-                m.add(it.next());
+                add.accept(m, it.next());
             }
             m.flush();
         } finally {
