@@ -45,6 +45,43 @@ public enum Preprocessing {
         }
     }
 
+    /**
+     * Preprocesses {@code pixels} interleaved RGB pixels in place: the same arithmetic as
+     * {@link #apply}, one loop per mode (the form the resize uses on whole rows).
+     *
+     * @param data   RGB values in [0, 255] at {@code data[offset .. offset + 3 * pixels)} (Modified: the model
+     *               inputs, in the model's channel order)
+     * @param offset first value
+     * @param pixels number of pixels
+     */
+    public void applyInPlace(float[] data, int offset, int pixels) {
+        int end = offset + 3 * pixels;
+        switch (this) {
+            case MOBILENET_V2 -> {
+                for (int i = offset; i < end; i++) {
+                    data[i] = data[i] / 127.5f - 1f;
+                }
+            }
+            case VGG16 -> {
+                float meanB = CAFFE_MEAN_BGR[0];
+                float meanG = CAFFE_MEAN_BGR[1];
+                float meanR = CAFFE_MEAN_BGR[2];
+                for (int i = offset; i < end; i += 3) {
+                    float r = data[i];
+                    data[i] = data[i + 2] - meanB;
+                    data[i + 1] = data[i + 1] - meanG;
+                    data[i + 2] = r - meanR;
+                }
+            }
+            case UNIT -> {
+                for (int i = offset; i < end; i++) {
+                    data[i] = data[i] / 255f;
+                }
+            }
+            default -> throw new AssertionError(this);
+        }
+    }
+
     /** The flag spelling: {@code mobilenet_v2}, {@code vgg16}, {@code unit}. */
     public String flagName() {
         return name().toLowerCase(Locale.ROOT);

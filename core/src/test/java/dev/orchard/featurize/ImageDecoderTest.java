@@ -68,6 +68,59 @@ class ImageDecoderTest {
         assertEquals((40 + 60) / 2f / 255f, out[2 * 3 + 1], EXACT);
     }
 
+    /**
+     * The resize against TensorFlow's own {@code ResizeBilinear(half_pixel_centers=True)} (what TF2's
+     * {@code tf.image.resize} runs) on the same pixels, up- and downsampling, square and not, then the
+     * preprocessing: equal to float rounding (values in [0, 255] before preprocessing).
+     */
+    @Test
+    void resizeMatchesTensorFlowResizeBilinear() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        int[][] cases = {{100, 100, 224, 224}, {53, 37, 17, 29}, {300, 200, 224, 224}, {5, 9, 96, 64}, {64, 64, 64, 64}};
+        for (int[] c : cases) {
+            int sw = c[0];
+            int sh = c[1];
+            int th = c[2];
+            int tw = c[3];
+            BufferedImage img = new BufferedImage(sw, sh, BufferedImage.TYPE_INT_RGB);
+            float[] pixels = new float[sw * sh * 3];
+            for (int y = 0; y < sh; y++) {
+                for (int x = 0; x < sw; x++) {
+                    int rgb = random.nextInt(1 << 24);
+                    img.setRGB(x, y, rgb);
+                    int o = (y * sw + x) * 3;
+                    pixels[o] = rgb >> 16 & 0xff;
+                    pixels[o + 1] = rgb >> 8 & 0xff;
+                    pixels[o + 2] = rgb & 0xff;
+                }
+            }
+            float[] expected = tensorFlowResize(pixels, sh, sw, th, tw);
+            for (Preprocessing p : Preprocessing.values()) {
+                float[] want = expected.clone();
+                p.applyInPlace(want, 0, th * tw);
+                float[] got = new ImageDecoder(th, tw, p, 1_000_000).decode(png(img));
+                assertArrayEquals(want, got, 2e-4f, p + " " + Arrays.toString(c));
+            }
+        }
+    }
+
+    private static float[] tensorFlowResize(float[] pixels, int h, int w, int th, int tw) {
+        try (org.tensorflow.Graph g = new org.tensorflow.Graph();
+             org.tensorflow.Session session = new org.tensorflow.Session(g)) {
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+            var in = tf.constant(org.tensorflow.ndarray.Shape.of(1, h, w, 3),
+                    org.tensorflow.ndarray.buffer.DataBuffers.of(pixels));
+            var out = tf.image.resizeBilinear(in, tf.constant(new int[] {th, tw}),
+                    org.tensorflow.op.image.ResizeBilinear.halfPixelCenters(true));
+            try (org.tensorflow.Result r = session.runner().fetch(out).run()) {
+                float[] result = new float[th * tw * 3];
+                ((org.tensorflow.types.TFloat32) r.get(0)).copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(result,
+                        false, false));
+                return result;
+            }
+        }
+    }
+
     @Test
     void preprocessingModesMatchKeras() throws Exception {
         BufferedImage img = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
