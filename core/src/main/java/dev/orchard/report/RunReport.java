@@ -3,6 +3,8 @@ package dev.orchard.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.orchard.model.Fidelity;
+import dev.orchard.model.Precision;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +141,42 @@ public final class RunReport {
     /** One linear-probe result under {@code probe.<name>} (e.g. {@code raw}, {@code pca}). */
     public RunReport probe(String name, Map<String, Object> result) {
         section("probe").put(name, result);
+        return this;
+    }
+
+    /**
+     * The arithmetic of the run's sessions: {@code {"mode": "fp32"}}, or for bf16
+     * {@code {"mode": "bf16", "cpuBf16": true|false|null, "fidelity": {"images": n, "recomputedOn": "driver",
+     * "reference": "fp32", "cosineMin": .., "cosineMean": ..}}}: {@code cpuBf16} says whether the
+     * executors' CPUs have AVX512-BF16 or AMX (null: unknown; without them TensorFlow keeps fp32 math),
+     * and the fidelity compares the run's features of {@code images} images with fp32 features of the
+     * same images recomputed on the driver (not counted as inferences).
+     *
+     * @param mode     the precision asked for
+     * @param cpu      the executors' bf16 support; ignored for fp32
+     * @param fidelity the measured fidelity, or null (fp32, or nothing to measure)
+     */
+    public RunReport precision(Precision mode, Precision.CpuSupport cpu, Fidelity fidelity) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("mode", mode.id());
+        if (mode != Precision.FP32) {
+            p.put("cpuBf16", cpu == null ? null : cpu.asBoolean());
+            if (cpu != Precision.CpuSupport.YES) {
+                p.put("note", cpu == Precision.CpuSupport.NO
+                        ? "no avx512_bf16 or amx_bf16 on this CPU: TensorFlow kept fp32 math"
+                        : "bf16 support of the CPU unknown: without AVX512-BF16 or AMX TensorFlow keeps fp32 math");
+            }
+            if (fidelity != null) {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("images", fidelity.images());
+                f.put("recomputedOn", "driver");
+                f.put("reference", Precision.FP32.id());
+                f.put("cosineMin", fidelity.cosineMin());
+                f.put("cosineMean", fidelity.cosineMean());
+                p.put("fidelity", f);
+            }
+        }
+        root.put("precision", p);
         return this;
     }
 
