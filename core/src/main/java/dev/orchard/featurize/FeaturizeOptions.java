@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param maxPixels   images with more pixels are refused before being decoded (decompression bombs)
  * @param fetchThreads concurrent fetches per task, so storage latency overlaps inference
  * @param storage     how executors reach the images
- * @param precision   the arithmetic of the executors' TensorFlow sessions (default {@link Precision#FP32})
+ * @param precision   the arithmetic asked of the executors' TensorFlow sessions (default {@link Precision#FP32};
+ *                    bf16 runs as fp32 on CPUs without bf16 instructions, see {@link Precision#onCpu})
  */
 public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, StorageOptions storage,
                                Precision precision) implements Serializable {

@@ -48,6 +48,17 @@ class PrecisionTest {
     }
 
     @Test
+    void bf16RunsAsFp32OnlyOnCpusKnownToLackIt() {
+        assertEquals(Precision.FP32, Precision.BF16.onCpu(Precision.CpuSupport.NO));
+        assertEquals(Precision.BF16, Precision.BF16.onCpu(Precision.CpuSupport.YES));
+        assertEquals(Precision.BF16, Precision.BF16.onCpu(Precision.CpuSupport.UNKNOWN));
+        for (Precision.CpuSupport c : Precision.CpuSupport.values()) {
+            assertEquals(Precision.FP32, Precision.FP32.onCpu(c));
+        }
+        assertEquals(Precision.BF16.onCpu(Precision.cpuBf16()), Precision.BF16.onThisCpu());
+    }
+
+    @Test
     void thisMachineAnswersConsistentlyWithItsCpuinfo() throws IOException {
         Path cpuinfo = Path.of("/proc/cpuinfo");
         Precision.CpuSupport here = Precision.cpuBf16();

@@ -86,7 +86,7 @@ final class Pipeline {
                 ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));
         Broadcast<ModelPackage> model = sc.broadcast(pkg);
         Precision precision = cfg.featurize().precision();
-        Precision.CpuSupport cpuBf16 = null;
+        java.util.Set<Precision.CpuSupport> cpuBf16 = null;
         if (precision == Precision.BF16) {
             cpuBf16 = PrecisionCheck.executorCpuBf16(sc);
             PrecisionCheck.warnIfNoHardware(cpuBf16);

@@ -14,10 +14,12 @@ import dev.orchard.storage.StorageException;
 import dev.orchard.storage.Storages;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
@@ -38,35 +40,27 @@ final class PrecisionCheck {
 
     /**
      * bf16 support of the executors' CPUs: one tiny task per default-parallelism slot reads its
-     * host's {@code /proc/cpuinfo}. {@link Precision.CpuSupport#YES} only if every answer is yes,
-     * {@link Precision.CpuSupport#NO} if any is no, else unknown. (Which hosts run the tasks is Spark's
-     * choice, so on a mixed cluster this is a sample.)
+     * host's {@code /proc/cpuinfo}; the distinct answers. (Which hosts run the tasks is Spark's choice,
+     * so on a mixed cluster this is a sample.)
      */
-    static Precision.CpuSupport executorCpuBf16(JavaSparkContext sc) {
+    static Set<Precision.CpuSupport> executorCpuBf16(JavaSparkContext sc) {
         int slots = Math.max(1, sc.defaultParallelism());
         List<Integer> seeds = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             seeds.add(i);
         }
-        List<Precision.CpuSupport> answers = sc.parallelize(seeds, slots).map(i -> Precision.cpuBf16())
-                .distinct().collect();
-        if (answers.contains(Precision.CpuSupport.NO)) {
-            return Precision.CpuSupport.NO;
-        }
-        if (answers.contains(Precision.CpuSupport.UNKNOWN) || answers.isEmpty()) {
-            return Precision.CpuSupport.UNKNOWN;
-        }
-        return Precision.CpuSupport.YES;
+        return EnumSet.copyOf(sc.parallelize(seeds, slots).map(i -> Precision.cpuBf16()).distinct().collect());
     }
 
     /** Logs the one WARN line of a bf16 run on CPUs that lack (or may lack) bf16 instructions. */
-    static void warnIfNoHardware(Precision.CpuSupport cpu) {
-        if (cpu == Precision.CpuSupport.NO) {
-            LOG.warn("--precision bf16: the CPU has no bf16 support (no avx512_bf16 or amx_bf16 in /proc/cpuinfo), "
-                    + "so TensorFlow keeps fp32 math here; the features will match fp32");
-        } else if (cpu == Precision.CpuSupport.UNKNOWN) {
-            LOG.warn("--precision bf16: cannot tell whether the CPU has bf16 support (no /proc/cpuinfo); without "
-                    + "AVX512-BF16 or AMX TensorFlow keeps fp32 math");
+    static void warnIfNoHardware(Set<Precision.CpuSupport> cpu) {
+        if (cpu.contains(Precision.CpuSupport.NO)) {
+            LOG.warn("--precision bf16: no bf16 support in hardware on {} executor CPUs (no avx512_bf16 or amx_bf16 in "
+                    + "/proc/cpuinfo): TensorFlow would only emulate bf16 there (measured 5x slower), so those "
+                    + "sessions keep fp32 math", cpu.size() == 1 ? "the" : "some");
+        } else if (cpu.contains(Precision.CpuSupport.UNKNOWN)) {
+            LOG.warn("--precision bf16: cannot tell whether the executor CPUs have bf16 support (no /proc/cpuinfo); "
+                    + "without AVX512-BF16 or AMX TensorFlow emulates bf16, slower than fp32");
         }
     }
 
@@ -142,9 +136,8 @@ final class PrecisionCheck {
             return null;
         }
         Object cpu = p.get("cpuBf16");
-        String hw = Boolean.TRUE.equals(cpu) ? "CPU has bf16"
-                : Boolean.FALSE.equals(cpu) ? "no bf16 on this CPU: TensorFlow kept fp32 math"
-                : "CPU bf16 support unknown";
+        String hw = (Boolean.TRUE.equals(cpu) ? "CPU bf16: yes" : Boolean.FALSE.equals(cpu) ? "CPU bf16: no"
+                : "CPU bf16: unknown") + ", sessions ran " + p.get("sessions");
         if (!(p.get("fidelity") instanceof Map<?, ?> f)) {
             return "precision " + p.get("mode") + " (" + hw + "): no image to measure fidelity on";
         }

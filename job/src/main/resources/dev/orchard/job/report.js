@@ -182,6 +182,7 @@
   if (prec.mode !== 'fp32') {
     tile('precision-tiles', prec.cpuBf16 === true ? 'yes' : prec.cpuBf16 === false ? 'no' : 'unknown',
       'CPU bf16 (AVX512-BF16 / AMX)');
+    if (prec.sessions) { tile('precision-tiles', prec.sessions, 'what the executors\' sessions ran'); }
     var fid = prec.fidelity;
     if (fid) {
       tile('precision-tiles', fmt(fid.cosineMin, 6), 'min cosine to fp32');
