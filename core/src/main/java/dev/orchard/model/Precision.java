@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  *
  * <p><b>CPUs without bf16 instructions.</b> TensorFlow still rewrites the graph there and runs the
  * bf16 ops on its Eigen fallback kernels: measured on AMD Zen 3 (AVX2), MobileNetV2-224 went from
- * 14.1 to 75.6 ms/image and its features from fp32 to a cosine similarity of 0.997 with fp32. So
+ * 13.6-14.1 to 52-76 ms/image (two runs on a loaded machine) and its features to a cosine similarity
+ * of 0.997 with fp32. So
  * {@link #onCpu(CpuSupport)} turns a bf16 request into fp32 on such CPUs; {@link LoadedModel} and
  * {@link ExecutorModels} themselves always do what they are asked.
  *
