@@ -134,6 +134,44 @@ class PrecisionRunTest {
     }
 
     @Test
+    void chromiumRendersThePrecisionSectionWithoutErrors() throws Exception {
+        String chromium = null;
+        for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
+            for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+                if (chromium == null && new java.io.File(dir, name).canExecute()) {
+                    chromium = new java.io.File(dir, name).getPath();
+                }
+            }
+        }
+        if (chromium == null) {
+            String why = "no chromium on PATH (apt-get install chromium)";
+            if (System.getenv("CI") != null) {
+                throw new AssertionError("CI must run the browser test, but there is " + why);
+            }
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
+        Path profile = Files.createTempDirectory(tmp, "chromium-profile");
+        Path dom = tmp.resolve("bf16-dom.html");
+        Path log = tmp.resolve("bf16-chromium.err");
+        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-extensions", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+                "--virtual-time-budget=5000", "--dump-dom", bf16Out.resolve("report.html").toUri().toString())
+                .redirectOutput(dom.toFile()).redirectError(log.toFile()).start();
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not finish in 120 s");
+        }
+        String html = Files.readString(dom);
+        assertTrue(html.contains("data-errors=\"0\" data-done=\"true\""), "the page script ran to its end without "
+                + "errors: " + Files.readString(log));
+        String section = html.substring(html.indexOf("id=\"precision-section\""));
+        section = section.substring(0, section.indexOf("</section>"));
+        assertTrue(section.contains(">bf16<") && section.contains("min cosine to fp32")
+                && section.contains("recomputed on the driver"), section);
+    }
+
+    @Test
     void unknownPrecisionIsRefusedWithOneLineNamingTheAllowedValues() {
         RunCommandTest.Captured c = RunCommandTest.capture(() -> Main.execute("run", "--precision", "fp16",
                 "--output", tmp.resolve("fp16").toString()));
