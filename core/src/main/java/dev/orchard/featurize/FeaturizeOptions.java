@@ -1,5 +1,6 @@
 package dev.orchard.featurize;
 
+import dev.orchard.model.Precision;
 import dev.orchard.storage.StorageOptions;
 import java.io.Serializable;
 import java.util.Objects;
@@ -11,9 +12,11 @@ import java.util.Objects;
  * @param maxPixels   images with more pixels are refused before being decoded (decompression bombs)
  * @param fetchThreads concurrent fetches per task, so storage latency overlaps inference
  * @param storage     how executors reach the images
+ * @param precision   the arithmetic asked of the executors' TensorFlow sessions (default {@link Precision#FP32};
+ *                    bf16 runs as fp32 on CPUs without bf16 instructions, see {@link Precision#onCpu})
  */
-public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, StorageOptions storage)
-        implements Serializable {
+public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, StorageOptions storage,
+                               Precision precision) implements Serializable {
 
     /** Measured default: large enough to amortize a run, small enough to keep latency and memory low. */
     public static final int DEFAULT_BATCH_SIZE = 32;
@@ -30,6 +33,12 @@ public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, 
             throw new IllegalArgumentException("fetchThreads must be >= 1 but was " + fetchThreads);
         }
         Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(precision, "precision");
+    }
+
+    /** Options in {@link Precision#FP32}. */
+    public FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, StorageOptions storage) {
+        this(batchSize, maxPixels, fetchThreads, storage, Precision.FP32);
     }
 
     public static FeaturizeOptions defaults() {
@@ -38,14 +47,18 @@ public record FeaturizeOptions(int batchSize, long maxPixels, int fetchThreads, 
     }
 
     public FeaturizeOptions withBatchSize(int n) {
-        return new FeaturizeOptions(n, maxPixels, fetchThreads, storage);
+        return new FeaturizeOptions(n, maxPixels, fetchThreads, storage, precision);
     }
 
     public FeaturizeOptions withStorage(StorageOptions s) {
-        return new FeaturizeOptions(batchSize, maxPixels, fetchThreads, s);
+        return new FeaturizeOptions(batchSize, maxPixels, fetchThreads, s, precision);
     }
 
     public FeaturizeOptions withMaxPixels(long p) {
-        return new FeaturizeOptions(batchSize, p, fetchThreads, storage);
+        return new FeaturizeOptions(batchSize, p, fetchThreads, storage, precision);
+    }
+
+    public FeaturizeOptions withPrecision(Precision p) {
+        return new FeaturizeOptions(batchSize, maxPixels, fetchThreads, storage, p);
     }
 }

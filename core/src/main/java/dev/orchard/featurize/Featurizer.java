@@ -24,14 +24,17 @@ public final class Featurizer {
     /**
      * @param images     the listed images
      * @param model      the broadcast SavedModel; loaded once per executor JVM
-     * @param options    batch size, limits, storage
+     * @param options    batch size, limits, storage, precision of the executors' sessions (a bf16 request
+ *                   runs in fp32 on executors whose CPU lacks bf16 instructions: {@link
+ *                   dev.orchard.model.Precision#onCpu})
      * @param inferences counts images actually run through the CNN (retries and recomputation included);
      *                   may be {@code null}
      */
     public static JavaRDD<Featurized> featurize(JavaRDD<ImageRef> images, Broadcast<ModelPackage> model,
                                                 FeaturizeOptions options, LongAccumulator inferences) {
         return images.mapPartitions(refs -> {
-            LoadedModel loaded = ExecutorModels.get(model);
+            LoadedModel loaded = ExecutorModels.get(model, LoadedModel.defaultIntraOpThreads(),
+                    options.precision().onThisCpu());
             return new FeaturizingIterator(refs, loaded, options, inferences);
         });
     }

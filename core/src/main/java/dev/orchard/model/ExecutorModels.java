@@ -14,8 +14,8 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * One loaded model per executor JVM: the first task that asks unpacks the broadcast
  * {@link ModelPackage} to a local temporary folder and loads one {@link LoadedModel}; every later
- * call, from any task or thread of that JVM, gets the same instance (keyed by Spark application id
- * and broadcast id: broadcast ids restart at 0 in every new {@code SparkContext}, so a JVM that runs
+ * call, from any task or thread of that JVM, gets the same instance (keyed by Spark application id,
+ * broadcast id and {@link Precision}: a bf16 and an fp32 session of one model are two instances; broadcast ids restart at 0 in every new {@code SparkContext}, so a JVM that runs
  * several contexts one after the other, e.g. a local-mode driver running two commands, must not hand
  * one context's model to the next). The
  * instances are closed by a shutdown hook at JVM exit, so tasks never close what {@link #get}
@@ -60,8 +60,17 @@ public final class ExecutorModels {
      * {@code spark.executor.cores}); only the first, loading call's value counts.
      */
     public static LoadedModel get(Broadcast<ModelPackage> broadcast, int intraOpThreads) {
+        return get(broadcast, intraOpThreads, Precision.FP32);
+    }
+
+    /**
+     * As {@link #get(Broadcast, int)}, with the session's {@link Precision}: one instance per
+     * broadcast and precision in this JVM.
+     */
+    public static LoadedModel get(Broadcast<ModelPackage> broadcast, int intraOpThreads, Precision precision) {
         Objects.requireNonNull(broadcast, "broadcast");
-        String id = key(broadcast);
+        Objects.requireNonNull(precision, "precision");
+        String id = key(broadcast, precision);
         LoadedModel m = MODELS.get(id);
         if (m != null) {
             return m;
@@ -69,7 +78,7 @@ public final class ExecutorModels {
         synchronized (ExecutorModels.class) {
             m = MODELS.get(id);
             if (m == null) {
-                m = load(broadcast.value(), intraOpThreads);
+                m = load(broadcast.value(), intraOpThreads, precision);
                 MODELS.put(id, m);
             }
             return m;
@@ -91,7 +100,17 @@ public final class ExecutorModels {
      * in memory), so nothing is left on disk even if the JVM is killed.
      */
     public static LoadedModel load(ModelPackage pkg, int intraOpThreads) {
+        return load(pkg, intraOpThreads, Precision.FP32);
+    }
+
+    /**
+     * As {@link #load(ModelPackage, int)}, with the session's {@link Precision}. The caller closes it.
+     *
+     * @throws ModelException if it cannot be unpacked or loaded
+     */
+    public static LoadedModel load(ModelPackage pkg, int intraOpThreads, Precision precision) {
         Objects.requireNonNull(pkg, "pkg");
+        Objects.requireNonNull(precision, "precision");
         Path dir;
         try {
             dir = Files.createTempDirectory("orchard-model-");
@@ -100,7 +119,7 @@ public final class ExecutorModels {
         }
         try {
             pkg.unpackTo(dir);
-            LoadedModel m = LoadedModel.load(dir, pkg.spec(), intraOpThreads);
+            LoadedModel m = LoadedModel.load(dir, pkg.spec(), intraOpThreads, precision);
             LOADS.incrementAndGet();
             return m;
         } finally {
@@ -114,21 +133,27 @@ public final class ExecutorModels {
     }
 
     /**
-     * Closes and forgets this JVM's model of a broadcast, if loaded (e.g. on the driver in local
-     * mode, after the job, before {@code broadcast.destroy()}). Tasks still using it then fail.
+     * Closes and forgets this JVM's models of a broadcast (every precision), if loaded (e.g. on the
+     * driver in local mode, after the job, before {@code broadcast.destroy()}). Tasks still using
+     * them then fail.
      */
     public static void evict(Broadcast<ModelPackage> broadcast) {
-        LoadedModel m = MODELS.remove(key(broadcast));
-        if (m != null) {
-            m.close();
+        for (Precision p : Precision.values()) {
+            LoadedModel m = MODELS.remove(key(broadcast, p));
+            if (m != null) {
+                m.close();
+            }
         }
     }
 
-    /** The application this JVM's Spark runs plus the broadcast id: unique across successive contexts. */
-    private static String key(Broadcast<ModelPackage> broadcast) {
+    /**
+     * The application this JVM's Spark runs, the broadcast id and the precision: unique across
+     * successive contexts and per session configuration.
+     */
+    private static String key(Broadcast<ModelPackage> broadcast, Precision precision) {
         SparkEnv env = SparkEnv.get();
         String app = env == null ? "" : env.conf().get("spark.app.id", "");
-        return app + "/" + broadcast.id();
+        return app + "/" + broadcast.id() + "/" + precision.id();
     }
 
     private static void closeAll() {

@@ -10,6 +10,8 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.RewriterConfig;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -35,14 +37,16 @@ public final class LoadedModel implements AutoCloseable {
     private final SavedModelBundle bundle;
     private final ModelSpec spec;
     private final String location;
+    private final Precision precision;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.ExecutorService inference;
     private boolean closed;
 
-    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location) {
+    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location, Precision precision) {
         this.bundle = bundle;
         this.spec = spec;
         this.location = location;
+        this.precision = precision;
         this.inference = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "orchard-inference");
             t.setDaemon(true);
@@ -52,7 +56,7 @@ public final class LoadedModel implements AutoCloseable {
 
     /**
      * Loads the SavedModel in {@code dir} (tag {@code serve}) with a session using
-     * {@code intraOpThreads} threads inside each op and one op at a time.
+     * {@code intraOpThreads} threads inside each op and one op at a time, in {@link Precision#FP32}.
      *
      * @param dir            an unpacked SavedModel directory; it must stay on disk until loaded
      * @param spec           the resolved spec (see {@link ModelPackage#spec()})
@@ -60,12 +64,26 @@ public final class LoadedModel implements AutoCloseable {
      * @throws ModelException if TensorFlow cannot load the model
      */
     public static LoadedModel load(Path dir, ModelSpec spec, int intraOpThreads) {
+        return load(dir, spec, intraOpThreads, Precision.FP32);
+    }
+
+    /**
+     * As {@link #load(Path, ModelSpec, int)}, with the session's arithmetic chosen:
+     * {@link Precision#BF16} turns on grappler's oneDNN bfloat16 rewrite
+     * ({@code auto_mixed_precision_onednn_bfloat16 = ON}; needs {@code TF_ENABLE_ONEDNN_OPTS=1} in the
+     * environment). TensorFlow accepts it on any CPU; without AVX512-BF16 or AMX it keeps fp32 math.
+     *
+     * @param precision fp32 or bf16
+     * @throws ModelException if TensorFlow cannot load the model
+     */
+    public static LoadedModel load(Path dir, ModelSpec spec, int intraOpThreads, Precision precision) {
         Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(precision, "precision");
         if (intraOpThreads < 1 || intraOpThreads > 1024) {
             throw new IllegalArgumentException("intraOpThreads must be in [1, 1024] but was " + intraOpThreads);
         }
-        SavedModelBundle bundle = loadBundle(dir, intraOpThreads);
-        return new LoadedModel(bundle, spec, dir.toString());
+        SavedModelBundle bundle = loadBundle(dir, intraOpThreads, precision);
+        return new LoadedModel(bundle, spec, dir.toString(), precision);
     }
 
     /** The threads a session gets when none is given: every core this JVM sees. */
@@ -73,12 +91,9 @@ public final class LoadedModel implements AutoCloseable {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static SavedModelBundle loadBundle(Path dir, int intraOpThreads) {
+    private static SavedModelBundle loadBundle(Path dir, int intraOpThreads, Precision precision) {
         SavedModelFiles.requireSavedModel(dir);
-        ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(intraOpThreads)
-                .setInterOpParallelismThreads(1)
-                .build();
+        ConfigProto config = sessionConfig(intraOpThreads, precision);
         try {
             return SavedModelBundle.loader(dir.toString())
                     .withTags(SavedModelFiles.SERVE_TAG)
@@ -88,6 +103,27 @@ public final class LoadedModel implements AutoCloseable {
             throw new ModelException(dir.toString(), "TensorFlow cannot load the SavedModel in " + dir + ": "
                     + e.getMessage() + " (is it complete, with its variables/ folder, and tagged 'serve'?)", e);
         }
+    }
+
+    /**
+     * The session configuration: {@code intraOpThreads} threads per op, one op at a time, and for
+     * {@link Precision#BF16} the oneDNN bfloat16 auto-mixed-precision rewrite switched on (fp32 leaves
+     * every rewrite at TensorFlow's default).
+     */
+    static ConfigProto sessionConfig(int intraOpThreads, Precision precision) {
+        ConfigProto.Builder config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(intraOpThreads)
+                .setInterOpParallelismThreads(1);
+        if (precision == Precision.BF16) {
+            config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(RewriterConfig.newBuilder()
+                    .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON)));
+        }
+        return config.build();
+    }
+
+    /** The arithmetic this model's session was asked to use. */
+    public Precision precision() {
+        return precision;
     }
 
     /** What this model expects and produces. */
@@ -186,7 +222,7 @@ public final class LoadedModel implements AutoCloseable {
      * all-zero image and reads the output width.
      */
     static int probeFeatureDim(Path dir, String input, String output, int h, int w) {
-        try (SavedModelBundle bundle = loadBundle(dir, 1)) {
+        try (SavedModelBundle bundle = loadBundle(dir, 1, Precision.FP32)) {
             float[][] out = runLocked(bundle, input, output, new float[h * w * 3], 1, h, w, -1, dir.toString());
             if (out[0].length < 1) {
                 throw new ModelException(dir.toString(), "Output " + output + " of " + dir + " is empty");

@@ -3,6 +3,8 @@ package dev.orchard.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.orchard.model.Fidelity;
+import dev.orchard.model.Precision;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +141,53 @@ public final class RunReport {
     /** One linear-probe result under {@code probe.<name>} (e.g. {@code raw}, {@code pca}). */
     public RunReport probe(String name, Map<String, Object> result) {
         section("probe").put(name, result);
+        return this;
+    }
+
+    /**
+     * The arithmetic of the run's sessions: {@code {"mode": "fp32"}}, or for bf16
+     * {@code {"mode": "bf16", "cpuBf16": true|false|null, "sessions": "bf16"|"fp32"|"mixed", "note": ..,
+     * "fidelity": {"images": n, "recomputedOn": "driver", "reference": "fp32", "cosineMin": ..,
+     * "cosineMean": ..}}}. {@code cpuBf16}: whether the executors' CPUs have AVX512-BF16 or AMX (false if
+     * any lacks them, null if unknown); {@code sessions}: what the executors' TensorFlow sessions ran
+     * (fp32 where the CPU lacks bf16, see {@link Precision#onCpu}); the fidelity compares the run's
+     * features of {@code images} images with fp32 features of the same images recomputed on the driver
+     * (not counted as inferences).
+     *
+     * @param mode     the precision asked for
+     * @param cpu      the bf16 support of each executor CPU seen (YES, NO, UNKNOWN); ignored for fp32
+     * @param fidelity the measured fidelity, or null (fp32, or nothing to measure)
+     */
+    public RunReport precision(Precision mode, java.util.Set<Precision.CpuSupport> cpu, Fidelity fidelity) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("mode", mode.id());
+        if (mode != Precision.FP32) {
+            java.util.Set<Precision.CpuSupport> seen = cpu == null || cpu.isEmpty()
+                    ? java.util.Set.of(Precision.CpuSupport.UNKNOWN) : cpu;
+            p.put("cpuBf16", seen.contains(Precision.CpuSupport.NO) ? Boolean.FALSE
+                    : seen.contains(Precision.CpuSupport.UNKNOWN) ? null : Boolean.TRUE);
+            java.util.Set<String> sessions = new java.util.TreeSet<>();
+            seen.forEach(c -> sessions.add(mode.onCpu(c).id()));
+            p.put("sessions", sessions.size() == 1 ? sessions.iterator().next() : "mixed");
+            if (seen.contains(Precision.CpuSupport.NO)) {
+                p.put("note", "no avx512_bf16 or amx_bf16 on " + (seen.size() == 1 ? "the" : "some")
+                        + " executor CPUs: their sessions ran fp32 (TensorFlow would emulate bf16 there, slower "
+                        + "and less exact)");
+            } else if (seen.contains(Precision.CpuSupport.UNKNOWN)) {
+                p.put("note", "bf16 support of the executor CPUs unknown (no /proc/cpuinfo): sessions asked for "
+                        + "bf16; without AVX512-BF16 or AMX TensorFlow emulates it, slower");
+            }
+            if (fidelity != null) {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("images", fidelity.images());
+                f.put("recomputedOn", "driver");
+                f.put("reference", Precision.FP32.id());
+                f.put("cosineMin", fidelity.cosineMin());
+                f.put("cosineMean", fidelity.cosineMean());
+                p.put("fidelity", f);
+            }
+        }
+        root.put("precision", p);
         return this;
     }
 

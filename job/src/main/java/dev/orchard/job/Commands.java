@@ -4,6 +4,7 @@ import dev.orchard.featurize.FeaturizeOptions;
 import dev.orchard.featurize.ImageDecoder;
 import dev.orchard.model.ModelInspector;
 import dev.orchard.model.ModelOverrides;
+import dev.orchard.model.Precision;
 import dev.orchard.model.Preprocessing;
 import dev.orchard.model.arch.MobileNetV2;
 import dev.orchard.model.arch.SampleCnn;
@@ -125,6 +126,21 @@ final class Commands {
                 description = "Refuse images with more pixels than this (default: ${DEFAULT-VALUE}).")
         long maxPixels;
 
+        @Option(names = "--precision", paramLabel = "fp32|bf16", defaultValue = "fp32",
+                description = "Arithmetic of the TensorFlow sessions (default: ${DEFAULT-VALUE}). bf16 uses oneDNN's "
+                        + "bfloat16 rewrite on CPUs with AVX512-BF16 or AMX (elsewhere TensorFlow keeps fp32 math) "
+                        + "and reports the cosine similarity of its features to fp32 ones.")
+        String precision;
+
+        Precision precision() {
+            try {
+                return Precision.parse(precision);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--precision must be one of " + Precision.allowed() + " but was '"
+                        + precision + "'");
+            }
+        }
+
         ModelOverrides overrides() {
             return new ModelOverrides(signature, null, null, imageSize,
                     preprocessing == null ? null : Preprocessing.parse(preprocessing));
@@ -221,6 +237,7 @@ final class Commands {
         if (m.imageSize != null && m.imageSize < 1) {
             throw new UsageException("--image-size must be >= 1 but was " + m.imageSize);
         }
+        Precision precision = m.precision();
         PcaOptions pcaOptions = p == null ? null : p.options();
         Set<OutputFormat> formats = OutputFormat.parse(c.format);
         ModelOverrides overrides = m.overrides();
@@ -228,7 +245,7 @@ final class Commands {
         String in = Storages.normalize(input != null ? input : Samples.images());
         String model = Storages.normalize(m.model != null ? m.model : Samples.model());
         FeaturizeOptions fo = new FeaturizeOptions(m.batchSize, m.maxPixels, FeaturizeOptions.DEFAULT_FETCH_THREADS,
-                storage);
+                storage, precision);
         return new JobConfig(command, in, c.outputOrDefault(command), model, null, overrides, pcaOptions, formats,
                 fo, storage, c.maxPartitionSize, c.overwrite, c.master);
     }
@@ -245,6 +262,10 @@ final class Commands {
             Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
             System.out.printf("%s: listed %d, featurized %d, failed %d%n", cfg.command(), r.listed(), r.featurized(),
                     r.failed());
+            String precisionLine = PrecisionCheck.summary(r.report());
+            if (precisionLine != null) {
+                System.out.println(precisionLine);
+            }
             System.out.println("Output: " + r.output());
         }
         return 0;

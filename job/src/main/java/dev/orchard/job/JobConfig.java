@@ -55,6 +55,7 @@ record JobConfig(
         if (featurize != null) {
             m.put("batchSize", featurize.batchSize());
             m.put("maxPixels", featurize.maxPixels());
+            m.put("precision", featurize.precision().id());
         }
         m.put("maxPartitionSize", maxPartitionSize);
         m.put("region", storage.region());

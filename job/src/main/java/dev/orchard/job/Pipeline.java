@@ -8,7 +8,9 @@ import dev.orchard.Orchard;
 import dev.orchard.featurize.Featurized;
 import dev.orchard.featurize.Featurizer;
 import dev.orchard.model.ExecutorModels;
+import dev.orchard.model.Fidelity;
 import dev.orchard.model.ModelPackage;
+import dev.orchard.model.Precision;
 import dev.orchard.PcaRecord;
 import dev.orchard.pca.Moments;
 import dev.orchard.pca.Pca;
@@ -83,6 +85,12 @@ final class Pipeline {
         ModelPackage pkg = timer.time("model", () ->
                 ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));
         Broadcast<ModelPackage> model = sc.broadcast(pkg);
+        Precision precision = cfg.featurize().precision();
+        java.util.Set<Precision.CpuSupport> cpuBf16 = null;
+        if (precision == Precision.BF16) {
+            cpuBf16 = PrecisionCheck.executorCpuBf16(sc);
+            PrecisionCheck.warnIfNoHardware(cpuBf16);
+        }
 
         LongAccumulator inferences = sc.sc().longAccumulator("orchard.inferences");
         JavaRDD<ImageRef> images = ImageSource.parallelize(sc, listing, cfg.maxPartitionSize());
@@ -118,6 +126,14 @@ final class Pipeline {
             failureSummary(errors, report);
         }
         imagesPerClass(features, listing.labels(), report);
+        Fidelity fidelity = null;
+        if (precision != Precision.FP32 && featurizedCount > 0) {
+            // From the persisted features: the run's CNN does not run again; the driver recomputes a few in fp32.
+            progress.stage("fidelity", "up to " + PrecisionCheck.FIDELITY_MAX_IMAGES + " images in fp32 on the driver");
+            fidelity = timer.time("fidelity", () -> PrecisionCheck.measure(features, pkg, cfg.featurize(),
+                    PrecisionCheck.FIDELITY_MAX_IMAGES));
+        }
+        report.precision(precision, cpuBf16, fidelity);
 
         if (withPca && featurizedCount >= 2) {
             progress.stage("pca", featurizedCount + " vectors of " + pkg.spec().featureDim());

@@ -177,6 +177,27 @@
     byId('chart-failures').parentNode.style.display = 'none';
   }
 
+  var prec = R.precision || { mode: 'fp32' };
+  tile('precision-tiles', prec.mode, 'TensorFlow session precision');
+  if (prec.mode !== 'fp32') {
+    tile('precision-tiles', prec.cpuBf16 === true ? 'yes' : prec.cpuBf16 === false ? 'no' : 'unknown',
+      'CPU bf16 (AVX512-BF16 / AMX)');
+    if (prec.sessions) { tile('precision-tiles', prec.sessions, 'what the executors\' sessions ran'); }
+    var fid = prec.fidelity;
+    if (fid) {
+      tile('precision-tiles', fmt(fid.cosineMin, 6), 'min cosine to fp32');
+      tile('precision-tiles', fmt(fid.cosineMean, 6), 'mean cosine to fp32');
+      tile('precision-tiles', fmt(fid.images, 0), 'images compared');
+    }
+    byId('precision-note').textContent = (prec.note ? prec.note + '. ' : '') + (fid
+      ? 'Fidelity: the features of the first ' + fid.images + ' featurized images (by image id) compared with ' +
+        fid.reference + ' features of the same images recomputed on the driver (not counted as CNN inferences); ' +
+        'cosine 1 means the same direction.'
+      : 'No featurized image to measure fidelity on.');
+  } else {
+    byId('precision-note').textContent = 'fp32 throughout (--precision bf16 to use bfloat16 where the CPU has it).';
+  }
+
   var cost = R.cost;
   if (cost && cost.scales) {
     tile('cost-tiles', fmt(cost.costPerMillionImages) + ' ' + cost.currency, 'per million images');
