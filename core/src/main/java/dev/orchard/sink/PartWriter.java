@@ -49,6 +49,16 @@ final class PartWriter {
      */
     static <T> List<WrittenPart> writePartition(int partition, Iterator<T> rows, String root, Table<T> table,
             Set<OutputFormat> formats, StorageOptions options) {
+        return writePartition(partition, rows, root, table, formats, options, false);
+    }
+
+    /**
+     * As {@link #writePartition(int, Iterator, String, Table, Set, StorageOptions)}, and with
+     * {@code writeIfEmpty} an empty partition still writes its files: a schema (Parquet) or a header
+     * (CSV, vector width 0) and no rows.
+     */
+    static <T> List<WrittenPart> writePartition(int partition, Iterator<T> rows, String root, Table<T> table,
+            Set<OutputFormat> formats, StorageOptions options, boolean writeIfEmpty) {
         Map<OutputFormat, Path> temps = new EnumMap<>(OutputFormat.class);
         ParquetWriter<T> parquet = null;
         Csv.CsvWriter csv = null;
@@ -60,22 +70,10 @@ final class PartWriter {
                 int w = table.width(r);
                 if (count == 0) {
                     width = w;
-                    for (OutputFormat f : formats) {
-                        temps.put(f, Files.createTempFile("orchard-" + table.folder() + "-" + partition + "-",
-                                "." + f.extension()));
-                    }
-                    if (temps.containsKey(OutputFormat.PARQUET)) {
-                        parquet = ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table);
-                    }
-                    if (temps.containsKey(OutputFormat.CSV)) {
-                        csv = new Csv.CsvWriter(new BufferedWriter(new OutputStreamWriter(
-                                Files.newOutputStream(temps.get(OutputFormat.CSV)), StandardCharsets.UTF_8),
-                                1 << 16));
-                        for (String h : table.csvHeader(width)) {
-                            csv.field(h);
-                        }
-                        csv.endRecord();
-                    }
+                    open(partition, table, formats, width, temps);
+                    parquet = temps.containsKey(OutputFormat.PARQUET)
+                            ? ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table) : null;
+                    csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
                 } else if (w != width) {
                     throw new IllegalArgumentException(table.folder() + " row " + count + " of partition "
                             + partition + " (" + table.id(r) + ") has " + w + " values but the rows before it have "
@@ -90,7 +88,14 @@ final class PartWriter {
                 count++;
             }
             if (count == 0) {
-                return List.of();
+                if (!writeIfEmpty) {
+                    return List.of();
+                }
+                width = 0;
+                open(partition, table, formats, width, temps);
+                parquet = temps.containsKey(OutputFormat.PARQUET)
+                        ? ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table) : null;
+                csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
             }
             if (parquet != null) {
                 ParquetWriter<T> p = parquet;
@@ -130,6 +135,24 @@ final class PartWriter {
                 }
             }
         }
+    }
+
+    private static void open(int partition, Table<?> table, Set<OutputFormat> formats, int width,
+                             Map<OutputFormat, Path> temps) throws IOException {
+        for (OutputFormat f : formats) {
+            temps.put(f, Files.createTempFile("orchard-" + table.folder() + "-" + partition + "-",
+                    "." + f.extension()));
+        }
+    }
+
+    private static Csv.CsvWriter csv(Path file, Table<?> table, int width) throws IOException {
+        Csv.CsvWriter csv = new Csv.CsvWriter(new BufferedWriter(new OutputStreamWriter(
+                Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16));
+        for (String h : table.csvHeader(width)) {
+            csv.field(h);
+        }
+        csv.endRecord();
+        return csv;
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -67,10 +67,24 @@ public final class Sink {
         return write(rdd, outputUri, Table.PCA, formats, options);
     }
 
-    /** Writes {@code <output>/errors/}; returns the files written, sorted by path. */
+    /**
+     * Writes {@code <output>/errors/}; returns the files written, sorted by path. A run without failed
+     * images still gets the folder: one part file with no rows (Parquet schema, CSV header), so readers of
+     * {@code errors/} need no special case.
+     */
     public static List<PartFile> writeErrors(JavaRDD<ErrorRecord> rdd, String outputUri,
             Set<OutputFormat> formats, StorageOptions options) {
-        return write(rdd, outputUri, Table.ERRORS, formats, options);
+        List<PartFile> files = write(rdd, outputUri, Table.ERRORS, formats, options);
+        if (!files.isEmpty()) {
+            return files;
+        }
+        List<PartFile> empty = new ArrayList<>();
+        for (PartWriter.WrittenPart p : PartWriter.writePartition(0, java.util.Collections.emptyIterator(),
+                Storages.normalize(outputUri), Table.ERRORS, EnumSet.copyOf(formats), options, true)) {
+            empty.add(p.file());
+        }
+        empty.sort(Comparator.comparing(PartFile::path));
+        return empty;
     }
 
     private static <T> List<PartFile> write(JavaRDD<T> rdd, String outputUri, Table<T> table,

@@ -93,6 +93,24 @@ class SinkTest {
         assertTrue(text.contains("\n\"s3://bucket/Training/say \"\"cheese\"\"/2.jpg\",\"Kiwi \"\"gold\"\"\",2,"), text);
     }
 
+    /** No failed image still gives an errors/ folder: one part per format, no rows, readable. */
+    @Test
+    void noErrorsStillWritesAnEmptyReadableErrorsFolder() throws IOException {
+        JavaRDD<ErrorRecord> none = sc().parallelize(List.<ErrorRecord>of(), PARTITIONS);
+        List<PartFile> files = Sink.writeErrors(none, out(), OutputFormat.parse("both"), SO);
+
+        assertEquals(List.of("errors/part-00000.csv", "errors/part-00000.parquet"),
+                files.stream().map(PartFile::path).toList());
+        assertEquals(List.of("part-00000.csv", "part-00000.parquet"), names(tmp.resolve("out/errors")));
+        for (PartFile f : files) {
+            assertEquals(0, f.rows(), f.path());
+            assertEquals(Files.size(tmp.resolve("out").resolve(f.path())), f.bytes(), f.path());
+            assertEquals(List.of(), Sink.readErrorFile(out() + "/" + f.path(), SO), f.path());
+        }
+        assertEquals("image_id,reason", firstLine("errors/part-00000.csv"));
+        assertEquals(List.of(), Sink.readErrorFolder(out() + "/errors", SO));
+    }
+
     private String firstLine(String rel) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(tmp.resolve("out").resolve(rel), StandardCharsets.UTF_8)) {
             return r.readLine();
@@ -148,9 +166,9 @@ class SinkTest {
         assertEquals(2, names(tmp.resolve("out/features")).size());
         assertEquals(rows, Sink.readFeatureFolder(out() + "/features", SO));
 
-        List<PartFile> none = Sink.writeErrors(sc().parallelize(List.<ErrorRecord>of(), 2), out(),
+        List<PartFile> errors = Sink.writeErrors(sc().parallelize(List.of(SinkFixtures.errors(1).get(0)), 4), out(),
                 Set.of(OutputFormat.PARQUET), SO);
-        assertEquals(List.of(), none);
+        assertEquals(1, errors.size(), "empty partitions write no file: " + errors);
     }
 
     @Test
