@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.LongAccumulator;
 
@@ -34,8 +35,8 @@ import org.apache.spark.util.LongAccumulator;
  */
 final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
 
-    private static volatile ExecutorService fetchPool;
-    private static volatile ExecutorService decodePool;
+    private static final AtomicReference<ExecutorService> FETCH_POOL = new AtomicReference<>();
+    private static final AtomicReference<ExecutorService> DECODE_POOL = new AtomicReference<>();
 
     private final Iterator<ImageRef> refs;
     private final LoadedModel model;
@@ -76,8 +77,8 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
         this.options = options;
         this.inferences = inferences;
         int cores = Runtime.getRuntime().availableProcessors();
-        this.fetch = fetchPool(options.fetchThreads() * cores);
-        this.decode = decodePool(decodeThreads(cores));
+        this.fetch = shared(FETCH_POOL, "orchard-fetch-", options.fetchThreads() * cores);
+        this.decode = shared(DECODE_POOL, "orchard-decode-", decodeThreads(cores));
         TaskContext ctx = TaskContext.get();
         if (ctx != null) {
             ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
@@ -94,28 +95,15 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
         return Math.max(1, cores / 8);
     }
 
-    private static ExecutorService fetchPool(int threads) {
-        ExecutorService p = fetchPool;
+    /** The pool in {@code ref}, made on first use with {@code threads} daemon threads named {@code prefix}N. */
+    private static ExecutorService shared(AtomicReference<ExecutorService> ref, String prefix, int threads) {
+        ExecutorService p = ref.get();
         if (p == null) {
-            synchronized (FeaturizingIterator.class) {
-                p = fetchPool;
+            synchronized (ref) {
+                p = ref.get();
                 if (p == null) {
-                    p = daemonPool("orchard-fetch-", threads);
-                    fetchPool = p;
-                }
-            }
-        }
-        return p;
-    }
-
-    private static ExecutorService decodePool(int threads) {
-        ExecutorService p = decodePool;
-        if (p == null) {
-            synchronized (FeaturizingIterator.class) {
-                p = decodePool;
-                if (p == null) {
-                    p = daemonPool("orchard-decode-", threads);
-                    decodePool = p;
+                    p = daemonPool(prefix, threads);
+                    ref.set(p);
                 }
             }
         }
