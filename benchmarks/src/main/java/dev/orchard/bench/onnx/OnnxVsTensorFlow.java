@@ -17,7 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * TensorFlow Java ({@link LoadedModel#run}, what Orchard's pipeline uses) vs ONNX Runtime Java
@@ -33,7 +36,8 @@ import org.tensorflow.TensorFlow;
  * TF_ENABLE_ONEDNN_OPTS=1 TF_CPP_MIN_LOG_LEVEL=2 java -Xmx4g \
  *   -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
  *   dev.orchard.bench.onnx.OnnxVsTensorFlow --size 224 --batch 1,8,32,64 --seconds 5 --warmup 2 --rounds 2 \
- *   [--threads N] [--ort seq,par,seq-nospin] [--profile-batch 32] [--seed 42]
+ *   [--threads N] [--ort seq,par,seq-nospin] [--profile-batch 32] [--seed 42] [--tf-spin false]
+ *   [--tf-pool-threads N]
  * </pre>
  *
  * ORT variants: {@code seq} (intra-op threads = {@code --threads}, inter-op 1, sequential
@@ -44,6 +48,12 @@ import org.tensorflow.TensorFlow;
  * average printed before, after each measurement and at the end. {@code --profile-batch B} adds
  * a per-layer-kind profile of both engines at batch B ({@link OpProfile}; ORT with the first
  * {@code --ort} variant's options).
+ *
+ * <p>TensorFlow's CPU intra-op thread pool is <b>process-wide</b>: the first session created in the
+ * JVM sizes it (and sets its spinning), later sessions' {@code intra_op_parallelism_threads} do not
+ * change it. Here the first session is {@code MobileNetV2.export}'s (default config: all cores,
+ * spinning), unless {@code --tf-spin false} or {@code --tf-pool-threads N} make one first with
+ * {@code disable_thread_spinning} or N threads.
  */
 public final class OnnxVsTensorFlow {
 
@@ -73,6 +83,13 @@ public final class OnnxVsTensorFlow {
             throw new IllegalArgumentException("--ort needs at least one variant: seq, par or seq-nospin");
         }
         long seed = Long.parseLong(a.getOrDefault("seed", "42"));
+        // TensorFlow's intra-op (Eigen) pool is process-wide, made by the first session: fix it here if asked
+        boolean tfSpin = Boolean.parseBoolean(a.getOrDefault("tf-spin", "true"));
+        int tfPoolThreads = Integer.parseInt(a.getOrDefault("tf-pool-threads", "0"));
+        AutoCloseable firstSession = null;
+        if (!tfSpin || tfPoolThreads > 0) {
+            firstSession = firstSession(tfPoolThreads > 0 ? tfPoolThreads : threads, tfSpin);
+        }
 
         System.out.println("# TensorFlow Java vs ONNX Runtime Java, MobileNetV2-" + size + " (folded, seeded weights)");
         System.out.println("java " + System.getProperty("java.version") + ", " + cpuModel() + ", "
@@ -81,6 +98,10 @@ public final class OnnxVsTensorFlow {
                 + System.getenv("TF_ENABLE_ONEDNN_OPTS") + "), ONNX Runtime " + OrtModel.version());
         if (!"1".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS"))) {
             System.out.println("WARNING: TF_ENABLE_ONEDNN_OPTS is not 1: TensorFlow runs without oneDNN (2-3x slower)");
+        }
+        if (firstSession != null) {
+            System.out.println("TensorFlow's process-wide intra-op pool made first: "
+                    + (tfPoolThreads > 0 ? tfPoolThreads : threads) + " threads, spinning " + (tfSpin ? "on" : "off"));
         }
         System.out.println("threads " + threads + ", rounds " + rounds + ", warmup " + warmup + " s, measure "
                 + seconds + " s; load average before: " + loadAverage());
@@ -150,6 +171,9 @@ public final class OnnxVsTensorFlow {
                         Math.max(3, (int) Math.ceil(seconds)));
             }
         } finally {
+            if (firstSession != null) {
+                toClose.add(0, firstSession);
+            }
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 toClose.get(i).close();
             }
@@ -157,6 +181,24 @@ public final class OnnxVsTensorFlow {
         }
         System.out.println();
         System.out.println("load average after: " + loadAverage());
+    }
+
+    /**
+     * A session (on an empty graph) created before any other, so that TensorFlow's process-wide CPU
+     * intra-op pool gets {@code threads} threads and {@code spin}ning or not
+     * ({@code ConfigProto.experimental.disable_thread_spinning}). The caller closes it.
+     */
+    private static AutoCloseable firstSession(int threads, boolean spin) {
+        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
+                .setInterOpParallelismThreads(1)
+                .setExperimental(ConfigProto.Experimental.newBuilder().setDisableThreadSpinning(!spin))
+                .build();
+        Graph g = new Graph();
+        Session s = new Session(g, config);
+        return () -> {
+            s.close();
+            g.close();
+        };
     }
 
     /** Mean over rounds per engine, and TF's images/s over each ORT variant's. */

@@ -42,11 +42,13 @@ final class OpProfile {
         int warm = 3;
         Map<String, Double> tfKinds = new TreeMap<>();
         Map<String, Double> tfOps = new TreeMap<>();
-        double tfWall = tfProfile(dir, spec, threads, batch, x, warm, runs, tfKinds, tfOps);
+        Map<String, Double> tfNodes = new TreeMap<>();
+        double tfWall = tfProfile(dir, spec, threads, batch, x, warm, runs, tfKinds, tfOps, tfNodes);
 
         Map<String, Double> ortKinds = new TreeMap<>();
         Map<String, Double> ortOps = new TreeMap<>();
-        double ortWall = ortProfile(onnx, spec, ortOptions, batch, x, warm, runs, ortKinds, ortOps);
+        Map<String, Double> ortNodes = new TreeMap<>();
+        double ortWall = ortProfile(onnx, spec, ortOptions, batch, x, warm, runs, ortKinds, ortOps, ortNodes);
 
         System.out.printf(Locale.ROOT, "Per-layer-kind profile, batch %d, %d traced runs each (µs per image, summed"
                 + " op times; traced wall: TF %.0f, ORT %.0f µs/image; ORT %s):%n%n", batch, runs, tfWall, ortWall,
@@ -68,6 +70,18 @@ final class OpProfile {
         System.out.printf(Locale.ROOT, "| **sum of ops** | %.0f | %.0f | %.2f |%n%n", tfSum, ortSum, tfSum / ortSum);
         System.out.println("Op types as executed (µs/image): TF " + format(tfOps));
         System.out.println("ORT " + format(ortOps));
+        System.out.println("Slowest nodes (µs/image): TF " + top(tfNodes, 12));
+        System.out.println("ORT " + top(ortNodes, 12));
+    }
+
+    private static String top(Map<String, Double> nodes, int k) {
+        List<Map.Entry<String, Double>> l = new ArrayList<>(nodes.entrySet());
+        l.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+        StringBuilder s = new StringBuilder();
+        for (Map.Entry<String, Double> e : l.subList(0, Math.min(k, l.size()))) {
+            s.append(String.format(Locale.ROOT, "%s %.0f; ", e.getKey(), e.getValue()));
+        }
+        return s.toString();
     }
 
     private static String format(Map<String, Double> ops) {
@@ -82,7 +96,8 @@ final class OpProfile {
 
     /** @return traced wall µs per image */
     private static double tfProfile(Path dir, ModelSpec spec, int threads, int batch, float[] x, int warm, int runs,
-                                    Map<String, Double> kinds, Map<String, Double> ops) throws Exception {
+                                    Map<String, Double> kinds, Map<String, Double> ops, Map<String, Double> nodes)
+            throws Exception {
         ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
                 .setInterOpParallelismThreads(1).build();
         RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
@@ -113,6 +128,7 @@ final class OpProfile {
                                 }
                                 kinds.merge(kind(s.getNodeName()), us, Double::sum);
                                 ops.merge(op, us, Double::sum);
+                                nodes.merge(s.getNodeName(), us, Double::sum);
                             }
                         }
                     }
@@ -120,6 +136,7 @@ final class OpProfile {
                 double per = (double) runs * batch;
                 kinds.replaceAll((k, v) -> v / per);
                 ops.replaceAll((k, v) -> v / per);
+                nodes.replaceAll((k, v) -> v / per);
                 return wall / 1e3 / per;
             }).get();
         } finally {
@@ -140,8 +157,8 @@ final class OpProfile {
 
     /** @return traced wall µs per image */
     private static double ortProfile(byte[] onnx, ModelSpec spec, OrtModel.Options options, int batch, float[] x,
-                                     int warm, int runs, Map<String, Double> kinds, Map<String, Double> ops)
-            throws Exception {
+                                     int warm, int runs, Map<String, Double> kinds, Map<String, Double> ops,
+                                     Map<String, Double> nodes) throws Exception {
         Path prefix = Files.createTempDirectory("orchard-ort-profile-").resolve("ort");
         String file;
         long wall = 0;
@@ -180,12 +197,14 @@ final class OpProfile {
             String node = name.substring(0, name.length() - "_kernel_time".length());
             kinds.merge(kind(node), us, Double::sum);
             ops.merge(e.path("args").path("op_name").asText("?"), us, Double::sum);
+            nodes.merge(node, us, Double::sum);
         }
         Files.deleteIfExists(json);
         Files.deleteIfExists(prefix.getParent());
         double per = (double) runs * batch;
         kinds.replaceAll((k, v) -> v / per);
         ops.replaceAll((k, v) -> v / per);
+        nodes.replaceAll((k, v) -> v / per);
         return wall / 1e3 / per;
     }
 
