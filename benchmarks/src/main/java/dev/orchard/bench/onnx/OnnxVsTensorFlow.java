@@ -49,11 +49,11 @@ import org.tensorflow.proto.ConfigProto;
  * a per-layer-kind profile of both engines at batch B ({@link OpProfile}; ORT with the first
  * {@code --ort} variant's options).
  *
- * <p>TensorFlow's CPU intra-op thread pool is <b>process-wide</b>: the first session created in the
- * JVM sizes it (and sets its spinning), later sessions' {@code intra_op_parallelism_threads} do not
- * change it. Here the first session is {@code MobileNetV2.export}'s (default config: all cores,
- * spinning), unless {@code --tf-spin false} or {@code --tf-pool-threads N} make one first with
- * {@code disable_thread_spinning} or N threads.
+ * <p>TensorFlow's CPU intra-op thread pool may be <b>process-wide</b> (TensorFlow's {@code LocalDevice}
+ * keeps a global Eigen pool made by the first session, unless {@code TF_OVERRIDE_GLOBAL_THREADPOOL}
+ * is set; not confirmed by a measurement here). Here the first session is
+ * {@code MobileNetV2.export}'s (default config: all cores, spinning), unless {@code --tf-spin false}
+ * or {@code --tf-pool-threads N} make one first with {@code disable_thread_spinning} or N threads.
  */
 public final class OnnxVsTensorFlow {
 
@@ -83,7 +83,7 @@ public final class OnnxVsTensorFlow {
             throw new IllegalArgumentException("--ort needs at least one variant: seq, par or seq-nospin");
         }
         long seed = Long.parseLong(a.getOrDefault("seed", "42"));
-        // TensorFlow's intra-op (Eigen) pool is process-wide, made by the first session: fix it here if asked
+        // TensorFlow's intra-op (Eigen) pool may be process-wide, made by the first session: make that one here if asked
         boolean tfSpin = Boolean.parseBoolean(a.getOrDefault("tf-spin", "true"));
         int tfPoolThreads = Integer.parseInt(a.getOrDefault("tf-pool-threads", "0"));
         AutoCloseable firstSession = null;
