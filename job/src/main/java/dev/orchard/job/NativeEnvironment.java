@@ -17,6 +17,13 @@ import java.util.Map;
  *   <li>{@code TF_ENABLE_ONEDNN_OPTS=1}: oneDNN kernels. Measured on this project's 2-core Zen 3 machine,
  *       folded MobileNetV2-224, batch 32, intra-op 2: 172 images/s (10.9 CPU-ms/image) with it, 64 images/s
  *       (28.7 CPU-ms/image) without — TF Java 1.1.0's native build leaves oneDNN off by default here.</li>
+ *   <li>{@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1}: oneDNN may treat every float32 convolution and matrix
+ *       product weight as constant, so it reorders each filter into its kernel's layout once and keeps it.
+ *       Orchard's SavedModels (and Keras exports) hold weights as variables, which oneDNN otherwise
+ *       re-lays out on every run and, at batch 1, runs through its slow im2col + GEMM convolution.
+ *       Measured side by side (benchmarks/README.md, TF Java vs ONNX Runtime): MobileNetV2-224 batch 1
+ *       44 to 14 CPU-ms/image, batch 32 10.4 to 9.9. True for Orchard: no weight changes after loading,
+ *       and its other TensorFlow graphs (PCA's Gram products and eigendecomposition) are float64.</li>
  *   <li>{@code TF_CPP_MIN_LOG_LEVEL=2}: no INFO/WARNING lines from TensorFlow's C++ code.</li>
  * </ul>
  *
@@ -30,6 +37,7 @@ final class NativeEnvironment {
     static {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("TF_ENABLE_ONEDNN_OPTS", "1");
+        m.put("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", "1");
         m.put("TF_CPP_MIN_LOG_LEVEL", "2");
         VARIABLES = java.util.Collections.unmodifiableMap(m);
     }
