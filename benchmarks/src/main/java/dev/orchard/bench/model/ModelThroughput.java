@@ -1,5 +1,10 @@
 package dev.orchard.bench.model;
 
+import static dev.orchard.bench.pipeline.BenchSupport.parse;
+import static dev.orchard.bench.pipeline.BenchSupport.loadAverage;
+import static dev.orchard.bench.pipeline.BenchSupport.processCpuNanos;
+import static dev.orchard.bench.pipeline.BenchSupport.deleteRecursively;
+
 import dev.orchard.featurize.ImageDecodeException;
 import dev.orchard.featurize.ImageDecoder;
 import dev.orchard.model.LoadedModel;
@@ -265,35 +270,4 @@ public final class ModelThroughput {
         return Math.max(0, Math.min(255, v));
     }
 
-    private static long processCpuNanos() {
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (IOException e) {
-            return "n/a";
-        }
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs, got " + Arrays.toString(args));
-            }
-            m.put(args[i].substring(2), args[++i]);
-        }
-        return m;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

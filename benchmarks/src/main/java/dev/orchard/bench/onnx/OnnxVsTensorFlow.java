@@ -1,5 +1,11 @@
 package dev.orchard.bench.onnx;
 
+import static dev.orchard.bench.pipeline.BenchSupport.parse;
+import static dev.orchard.bench.pipeline.BenchSupport.loadAverage;
+import static dev.orchard.bench.pipeline.BenchSupport.processCpuNanos;
+import static dev.orchard.bench.pipeline.BenchSupport.cpuModel;
+import static dev.orchard.bench.pipeline.BenchSupport.deleteRecursively;
+
 import dev.orchard.model.LoadedModel;
 import dev.orchard.model.ModelPackage;
 import dev.orchard.model.ModelSpec;
@@ -278,45 +284,4 @@ public final class OnnxVsTensorFlow {
         return x;
     }
 
-    static long processCpuNanos() {
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "n/a";
-        }
-    }
-
-    private static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs, got " + Arrays.toString(args));
-            }
-            m.put(args[i].substring(2), args[++i]);
-        }
-        return m;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** Helpers shared by the pipeline benchmarks: sample-image trees, flags, load average, RSS, CPU time. */
-final class BenchSupport {
+/** Helpers shared by the benchmarks: sample-image trees, flags, load average, RSS, CPU time. */
+public final class BenchSupport {
 
     /** The committed Fruits-360 sample the image trees are replicated from. */
     static final String SAMPLE_TRAINING = "data-samples/fruits-sample/Training";
@@ -22,7 +22,7 @@ final class BenchSupport {
     private BenchSupport() {}
 
     /** {@code --key value} pairs. */
-    static Map<String, String> parse(String[] args) {
+    public static Map<String, String> parse(String[] args) {
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -77,7 +77,7 @@ final class BenchSupport {
         return Paths.get(a.getOrDefault("sample", SAMPLE_TRAINING));
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
@@ -102,12 +102,12 @@ final class BenchSupport {
     }
 
     /** CPU time of this whole process (all threads, native ones included), in nanoseconds. */
-    static long processCpuNanos() {
+    public static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
-    static String cpuModel() {
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
@@ -120,7 +120,7 @@ final class BenchSupport {
         return "n/a";
     }
 
-    static void deleteRecursively(Path dir) {
+    public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
