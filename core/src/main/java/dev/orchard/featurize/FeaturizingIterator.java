@@ -27,7 +27,7 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p><b>Two pools per executor JVM, shared by its tasks.</b> Fetching waits on storage (S3 latency), so it
  * runs on many threads ({@code fetchThreads} per core); decoding and resizing are CPU work, so they run on
- * few ({@link #decodeThreads}). One pool for both let up to 16 decoding threads on 2 cores preempt the
+ * fewer ({@link #decodeThreads}). One pool for both let up to 16 decoding threads on 2 cores preempt the
  * model's intra-op threads, and every TensorFlow op waits for its slowest shard. A pool per partition
  * meant new threads, and new native malloc arenas for the JPEG decoder, every partition (measured: RSS
  * crept up ~45 MB per 10k images before levelling off). Daemon threads; sized once from the first options
@@ -87,12 +87,14 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
     }
 
     /**
-     * Decoding threads for an executor of {@code cores} cores: one per 8 cores, at least one. A 100x100
-     * JPEG to 224x224 costs ~0.4 CPU-ms, a MobileNetV2-224 inference ~10 CPU-ms, so one thread keeps up
-     * with the model on up to ~16 cores while leaving it every core.
+     * Decoding threads for an executor of {@code cores} cores: half of them, at least one (one on the
+     * 2-core machine the benchmarks ran on). A 100x100 JPEG to 224x224 costs ~0.33 CPU-ms against the
+     * model's ~10, so small images need a fraction of one thread; a 12-megapixel (4000x3000) JPEG costs
+     * 92-107 CPU-ms to decode and resize (measured here), and needs several. Never more than half, so a
+     * batch's decoding cannot take every core from the model's intra-op threads at once.
      */
     static int decodeThreads(int cores) {
-        return Math.max(1, cores / 8);
+        return Math.max(1, cores / 2);
     }
 
     /** The pool in {@code ref}, made on first use with {@code threads} daemon threads named {@code prefix}N. */
