@@ -25,8 +25,8 @@ public final class Featurizer {
      * @param images     the listed images
      * @param model      the broadcast SavedModel; loaded once per executor JVM
      * @param options    batch size, limits, storage, precision of the executors' sessions (a bf16 request
- *                   runs in fp32 on executors whose CPU lacks bf16 instructions: {@link
- *                   dev.orchard.model.Precision#onCpu})
+     *                   runs in fp32 on executors whose CPU lacks bf16 instructions: {@link
+     *                   dev.orchard.model.Precision#onCpu})
      * @param inferences counts images actually run through the CNN (retries and recomputation included);
      *                   may be {@code null}
      */
