@@ -9,12 +9,12 @@ import java.util.Properties;
  * Orchard: images to compact, model-ready features on Spark.
  *
  * <p>The pipeline, stage by stage, one package each:
- * {@link dev.orchard.source source} (list images, label by folder) →
- * {@link dev.orchard.model model} (SavedModel broadcast once, loaded once per executor) →
- * {@link dev.orchard.featurize featurize} (batched TensorFlow runs, errors kept with their reason) →
- * {@link dev.orchard.pca pca} (one-pass distributed covariance, EJML eigendecomposition) →
- * {@link dev.orchard.sink sink} (Parquet/CSV part files, all-or-nothing commit) →
- * {@link dev.orchard.report report}.
+ * {@link dev.orchard.internal.source source} (list images, label by folder) →
+ * {@link dev.orchard.internal.model model} (SavedModel broadcast once, loaded once per executor) →
+ * {@link dev.orchard.internal.featurize featurize} (batched TensorFlow runs, errors kept with their reason) →
+ * {@link dev.orchard.internal.pca pca} (one-pass distributed covariance, EJML eigendecomposition) →
+ * {@link dev.orchard.internal.sink sink} (Parquet/CSV part files, all-or-nothing commit) →
+ * {@link dev.orchard.internal.report report}.
  */
 public final class Orchard {
 

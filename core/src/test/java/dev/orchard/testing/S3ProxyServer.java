@@ -1,6 +1,6 @@
 package dev.orchard.testing;
 
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.StorageOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.orchard.samples;
 
-import dev.orchard.model.arch.SampleCnn;
+import dev.orchard.internal.model.arch.SampleCnn;
 import java.io.IOException;
 import java.nio.file.Path;
 

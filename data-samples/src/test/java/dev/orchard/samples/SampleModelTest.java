@@ -3,12 +3,12 @@ package dev.orchard.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orchard.model.ExecutorModels;
-import dev.orchard.model.LoadedModel;
-import dev.orchard.model.ModelOverrides;
-import dev.orchard.model.ModelPackage;
-import dev.orchard.model.ModelSpec;
-import dev.orchard.model.Preprocessing;
+import dev.orchard.internal.model.ExecutorModels;
+import dev.orchard.internal.model.LoadedModel;
+import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.internal.model.ModelPackage;
+import dev.orchard.internal.model.ModelSpec;
+import dev.orchard.internal.model.Preprocessing;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package dev.orchard.job;
 
-import dev.orchard.storage.Storage;
-import dev.orchard.storage.StorageException;
-import dev.orchard.storage.StorageOptions;
-import dev.orchard.storage.Storages;
+import dev.orchard.internal.storage.Storage;
+import dev.orchard.StorageException;
+import dev.orchard.StorageOptions;
+import dev.orchard.internal.storage.Storages;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

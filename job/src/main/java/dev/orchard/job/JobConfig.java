@@ -1,10 +1,10 @@
 package dev.orchard.job;
 
-import dev.orchard.featurize.FeaturizeOptions;
-import dev.orchard.model.ModelOverrides;
-import dev.orchard.pca.PcaOptions;
-import dev.orchard.sink.OutputFormat;
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.FeaturizeOptions;
+import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.PcaOptions;
+import dev.orchard.OutputFormat;
+import dev.orchard.StorageOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package dev.orchard.job;
 
 import dev.orchard.Orchard;
-import dev.orchard.model.ModelException;
-import dev.orchard.storage.StorageException;
+import dev.orchard.ModelException;
+import dev.orchard.StorageException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package dev.orchard.job;
 
-import dev.orchard.storage.Preflight;
-import dev.orchard.storage.Regions;
-import dev.orchard.storage.StorageException;
-import dev.orchard.storage.Storages;
+import dev.orchard.internal.storage.Preflight;
+import dev.orchard.internal.storage.Regions;
+import dev.orchard.StorageException;
+import dev.orchard.internal.storage.Storages;
 import java.io.IOException;
 
 /**

@@ -2,7 +2,7 @@ package dev.orchard.job;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.orchard.report.RunReport;
+import dev.orchard.internal.report.RunReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.orchard.job;
 
-import dev.orchard.probe.ProbeOptions;
+import dev.orchard.internal.probe.ProbeOptions;
 
 /**
  * What a run reports beyond its counts: the cost model, the linear probe, the event log and the

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Manifest;
-import dev.orchard.sink.Sink;
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.internal.sink.Manifest;
+import dev.orchard.internal.sink.Sink;
+import dev.orchard.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

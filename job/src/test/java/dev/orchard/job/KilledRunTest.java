@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Manifest;
-import dev.orchard.sink.Sink;
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.internal.sink.Manifest;
+import dev.orchard.internal.sink.Sink;
+import dev.orchard.StorageOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Sink;
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.internal.sink.Sink;
+import dev.orchard.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Manifest;
-import dev.orchard.sink.OutputCommitter;
-import dev.orchard.sink.Sink;
-import dev.orchard.storage.Storage;
-import dev.orchard.storage.StorageOptions;
-import dev.orchard.storage.Storages;
+import dev.orchard.internal.sink.Manifest;
+import dev.orchard.internal.sink.OutputCommitter;
+import dev.orchard.internal.sink.Sink;
+import dev.orchard.internal.storage.Storage;
+import dev.orchard.StorageOptions;
+import dev.orchard.internal.storage.Storages;
 import dev.orchard.testing.FlakyProxy;
 import dev.orchard.testing.S3ProxyServer;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.orchard.job;
 
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Sink;
-import dev.orchard.storage.StorageOptions;
+import dev.orchard.internal.sink.Sink;
+import dev.orchard.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

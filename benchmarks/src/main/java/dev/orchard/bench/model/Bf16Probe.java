@@ -1,6 +1,6 @@
 package dev.orchard.bench.model;
 
-import dev.orchard.model.arch.MobileNetV2;
+import dev.orchard.internal.model.arch.MobileNetV2;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;

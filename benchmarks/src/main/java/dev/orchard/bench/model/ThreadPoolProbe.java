@@ -1,11 +1,11 @@
 package dev.orchard.bench.model;
 
 import com.sun.management.OperatingSystemMXBean;
-import dev.orchard.model.ExecutorModels;
-import dev.orchard.model.LoadedModel;
-import dev.orchard.model.ModelOverrides;
-import dev.orchard.model.ModelPackage;
-import dev.orchard.model.arch.MobileNetV2;
+import dev.orchard.internal.model.ExecutorModels;
+import dev.orchard.internal.model.LoadedModel;
+import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.internal.model.ModelPackage;
+import dev.orchard.internal.model.arch.MobileNetV2;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,10 +6,10 @@ import static dev.orchard.bench.pipeline.BenchSupport.processCpuNanos;
 import static dev.orchard.bench.pipeline.BenchSupport.cpuModel;
 import static dev.orchard.bench.pipeline.BenchSupport.deleteRecursively;
 
-import dev.orchard.model.LoadedModel;
-import dev.orchard.model.ModelPackage;
-import dev.orchard.model.ModelSpec;
-import dev.orchard.model.arch.MobileNetV2;
+import dev.orchard.internal.model.LoadedModel;
+import dev.orchard.internal.model.ModelPackage;
+import dev.orchard.internal.model.ModelSpec;
+import dev.orchard.internal.model.arch.MobileNetV2;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

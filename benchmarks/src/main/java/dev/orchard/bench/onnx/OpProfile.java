@@ -2,7 +2,7 @@ package dev.orchard.bench.onnx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.orchard.model.ModelSpec;
+import dev.orchard.internal.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.orchard.bench.onnx;
 
-import dev.orchard.model.ModelSpec;
+import dev.orchard.internal.model.ModelSpec;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;

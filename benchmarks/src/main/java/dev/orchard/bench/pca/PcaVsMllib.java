@@ -1,9 +1,9 @@
 package dev.orchard.bench.pca;
 
-import dev.orchard.pca.Moments;
-import dev.orchard.pca.Pca;
-import dev.orchard.pca.PcaModel;
-import dev.orchard.pca.PcaOptions;
+import dev.orchard.internal.pca.Moments;
+import dev.orchard.internal.pca.Pca;
+import dev.orchard.PcaModel;
+import dev.orchard.PcaOptions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

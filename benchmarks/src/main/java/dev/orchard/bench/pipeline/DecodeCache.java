@@ -1,7 +1,7 @@
 package dev.orchard.bench.pipeline;
 
-import dev.orchard.featurize.ImageDecoder;
-import dev.orchard.model.Preprocessing;
+import dev.orchard.internal.featurize.ImageDecoder;
+import dev.orchard.internal.model.Preprocessing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orchard.model.LoadedModel;
-import dev.orchard.model.ModelPackage;
-import dev.orchard.model.ModelSpec;
-import dev.orchard.model.arch.MobileNetV2;
+import dev.orchard.internal.model.LoadedModel;
+import dev.orchard.internal.model.ModelPackage;
+import dev.orchard.internal.model.ModelSpec;
+import dev.orchard.internal.model.arch.MobileNetV2;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.orchard.FeatureRecord;
-import dev.orchard.sink.Sink;
+import dev.orchard.internal.sink.Sink;
 import dev.orchard.testing.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,0 +1,252 @@
+package dev.orchard.internal.model;
+
+import dev.orchard.Precision;
+import dev.orchard.ModelException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.RewriterConfig;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * One SavedModel loaded into TensorFlow (a {@link SavedModelBundle} and its session), ready to turn
+ * batches of preprocessed images into feature vectors.
+ *
+ * <p><b>Who closes it.</b> It holds native memory (graph, session, weights) that only
+ * {@link #close()} frees. Whoever called {@link ExecutorModels#load(ModelPackage)} or
+ * {@link #load(Path, ModelSpec, int)} closes it; the shared per-executor instance from
+ * {@link ExecutorModels#get} belongs to {@link ExecutorModels}, which closes it at JVM exit, so tasks
+ * must <em>not</em> close that one.
+ *
+ * <p><b>Threads.</b> Thread-safe: any number of threads may call {@link #run}, but runs happen one
+ * at a time, because each run already uses every core given to the session's intra-op pool;
+ * concurrent runs would only contend. They all execute on this model's own single inference thread,
+ * not on the callers' threads: with oneDNN on, every new thread that enters {@code Session.run} gets
+ * native worker threads of its own that outlive the call, and Spark runs each task on a pooled thread
+ * that comes and goes — measured here, a second run in the same JVM fell from 139 to 12 images/s with
+ * the load average at 29 on 2 cores. Every tensor a run creates is closed before it returns.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final SavedModelBundle bundle;
+    private final ModelSpec spec;
+    private final String location;
+    private final Precision precision;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.ExecutorService inference;
+    private boolean closed;
+
+    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location, Precision precision) {
+        this.bundle = bundle;
+        this.spec = spec;
+        this.location = location;
+        this.precision = precision;
+        this.inference = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "orchard-inference");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Loads the SavedModel in {@code dir} (tag {@code serve}) with a session using
+     * {@code intraOpThreads} threads inside each op and one op at a time, in {@link Precision#FP32}.
+     *
+     * @param dir            an unpacked SavedModel directory; it must stay on disk until loaded
+     * @param spec           the resolved spec (see {@link ModelPackage#spec()})
+     * @param intraOpThreads threads per op, in [1, 1024]; typically the cores of this executor
+     * @throws ModelException if TensorFlow cannot load the model
+     */
+    public static LoadedModel load(Path dir, ModelSpec spec, int intraOpThreads) {
+        return load(dir, spec, intraOpThreads, Precision.FP32);
+    }
+
+    /**
+     * As {@link #load(Path, ModelSpec, int)}, with the session's arithmetic chosen:
+     * {@link Precision#BF16} turns on grappler's oneDNN bfloat16 rewrite
+     * ({@code auto_mixed_precision_onednn_bfloat16 = ON}; needs {@code TF_ENABLE_ONEDNN_OPTS=1} in the
+     * environment). TensorFlow applies it on any CPU; without AVX512-BF16 or AMX the bf16 ops run on Eigen
+     * fallback kernels, measured 3.8-5.4x slower than fp32 on a Zen 3 (callers that want speed check
+     * {@link Precision#onThisCpu()} first, as {@code Featurizer} does).
+     *
+     * @param precision fp32 or bf16
+     * @throws ModelException if TensorFlow cannot load the model
+     */
+    public static LoadedModel load(Path dir, ModelSpec spec, int intraOpThreads, Precision precision) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(precision, "precision");
+        if (intraOpThreads < 1 || intraOpThreads > 1024) {
+            throw new IllegalArgumentException("intraOpThreads must be in [1, 1024] but was " + intraOpThreads);
+        }
+        SavedModelBundle bundle = loadBundle(dir, intraOpThreads, precision);
+        return new LoadedModel(bundle, spec, dir.toString(), precision);
+    }
+
+    /** The threads a session gets when none is given: every core this JVM sees. */
+    public static int defaultIntraOpThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static SavedModelBundle loadBundle(Path dir, int intraOpThreads, Precision precision) {
+        SavedModelFiles.requireSavedModel(dir);
+        ConfigProto config = sessionConfig(intraOpThreads, precision);
+        try {
+            return SavedModelBundle.loader(dir.toString())
+                    .withTags(SavedModelFiles.SERVE_TAG)
+                    .withConfigProto(config)
+                    .load();
+        } catch (TensorFlowException | IllegalArgumentException e) {
+            throw new ModelException(dir.toString(), "TensorFlow cannot load the SavedModel in " + dir + ": "
+                    + e.getMessage() + " (is it complete, with its variables/ folder, and tagged 'serve'?)", e);
+        }
+    }
+
+    /**
+     * The session configuration: {@code intraOpThreads} threads per op, one op at a time, and for
+     * {@link Precision#BF16} the oneDNN bfloat16 auto-mixed-precision rewrite switched on (fp32 leaves
+     * every rewrite at TensorFlow's default).
+     */
+    static ConfigProto sessionConfig(int intraOpThreads, Precision precision) {
+        ConfigProto.Builder config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(intraOpThreads)
+                .setInterOpParallelismThreads(1);
+        if (precision == Precision.BF16) {
+            config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(RewriterConfig.newBuilder()
+                    .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON)));
+        }
+        return config.build();
+    }
+
+    /** The arithmetic this model's session was asked to use. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** What this model expects and produces. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Runs one batch: {@code n} preprocessed images in, {@code n} feature vectors out.
+     *
+     * @param nhwc the images, {@code n * spec().inputLength()} floats in NHWC order (image, row,
+     *             column, channel); a longer array is fine, only its first images are used
+     *             (Not modified)
+     * @param n    number of images in the batch, at least 1
+     * @return {@code n} new arrays of {@code spec().featureDim()} floats
+     * @throws ModelException if TensorFlow fails or the output is not {@code [n, featureDim]} floats
+     */
+    public float[][] run(float[] nhwc, int n) {
+        Objects.requireNonNull(nhwc, "nhwc");
+        int len = spec.inputLength();
+        if (n < 1) {
+            throw new IllegalArgumentException("batch size n must be >= 1 but was " + n);
+        }
+        if ((long) n * len > nhwc.length) {
+            throw new IllegalArgumentException("batch of " + n + " images needs " + ((long) n * len)
+                    + " floats (" + spec.imageHeight() + "x" + spec.imageWidth() + "x3 each) but the array holds "
+                    + nhwc.length);
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("model " + location + " is closed");
+            }
+            java.util.concurrent.Future<float[][]> result = inference.submit(() -> runLocked(bundle,
+                    spec.inputTensor(), spec.outputTensor(), nhwc, n, spec.imageHeight(), spec.imageWidth(),
+                    spec.featureDim(), location));
+            try {
+                return result.get();
+            } catch (InterruptedException e) {
+                // The task was killed: the batch finishes on the inference thread, its result unwanted.
+                Thread.currentThread().interrupt();
+                throw new ModelException(location, "Interrupted while running the model in " + location, e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new ModelException(location, "Running the model in " + location + " failed: " + cause, cause);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One session run; every tensor (input and results) is closed before returning.
+     *
+     * @param expectedDim the feature dimension to insist on, or -1 to accept any
+     */
+    private static float[][] runLocked(SavedModelBundle bundle, String input, String output, float[] nhwc, int n,
+                                       int h, int w, int expectedDim, String location) {
+        long floats = (long) n * h * w * 3;
+        try (TFloat32 in = TFloat32.tensorOf(Shape.of(n, h, w, 3), DataBuffers.of(nhwc, true, false).narrow(floats));
+             Result result = bundle.session().runner().feed(input, in).fetch(output).run()) {
+            Tensor t = result.get(0);
+            if (!(t instanceof TFloat32 out)) {
+                throw new ModelException(location, "Output " + output + " of " + location + " is "
+                        + t.dataType() + ", not float32: pick a float output with --output-tensor");
+            }
+            Shape s = out.shape();
+            if (s.numDimensions() != 2 || s.get(0) != n || (expectedDim > 0 && s.get(1) != expectedDim)) {
+                throw new ModelException(location, "Output " + output + " of " + location + " has shape " + s
+                        + " for a batch of " + n + ", expected [" + n + ", "
+                        + (expectedDim > 0 ? expectedDim : "d") + "]");
+            }
+            int d = (int) s.get(1);
+            float[] flat = new float[n * d];
+            out.copyTo(DataBuffers.of(flat, false, false));
+            float[][] rows = new float[n][];
+            for (int i = 0; i < n; i++) {
+                rows[i] = new float[d];
+                System.arraycopy(flat, i * d, rows[i], 0, d);
+            }
+            return rows;
+        } catch (TensorFlowException | IllegalArgumentException e) {
+            throw new ModelException(location, "Running the model in " + location + " failed (feed " + input
+                    + ", fetch " + output + ", batch " + n + "x" + h + "x" + w + "x3): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The feature dimension of a model whose signature leaves it unknown: loads the model, runs one
+     * all-zero image and reads the output width.
+     */
+    static int probeFeatureDim(Path dir, String input, String output, int h, int w) {
+        try (SavedModelBundle bundle = loadBundle(dir, 1, Precision.FP32)) {
+            float[][] out = runLocked(bundle, input, output, new float[h * w * 3], 1, h, w, -1, dir.toString());
+            if (out[0].length < 1) {
+                throw new ModelException(dir.toString(), "Output " + output + " of " + dir + " is empty");
+            }
+            return out[0].length;
+        }
+    }
+
+    /** Frees the session, graph and weights. Safe to call more than once; waits for a running batch. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                inference.shutdown();
+                bundle.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

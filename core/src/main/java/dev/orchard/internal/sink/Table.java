@@ -1,0 +1,495 @@
+package dev.orchard.internal.sink;
+
+import java.io.IOException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.util.List;
+
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+
+import dev.orchard.ErrorRecord;
+import dev.orchard.FeatureRecord;
+import dev.orchard.PcaRecord;
+
+/**
+ * One of the three output tables: its folder, Parquet schema and CSV header, and how a record
+ * becomes a row and back. Stateless singletons, serializable into Spark closures.
+ */
+abstract class Table<T> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    static final Table<FeatureRecord> FEATURES = new Features();
+    static final Table<PcaRecord> PCA = new Pca();
+    static final Table<ErrorRecord> ERRORS = new Errors();
+
+    /** Folder under the output root, also the table's name: features, pca or errors. */
+    abstract String folder();
+
+    abstract MessageType schema();
+
+    /** Columns read back, in the order of the {@code values} passed to {@link #fromParquet}. */
+    abstract List<String> columns();
+
+    /** Parquet column paths worth dictionary encoding (few distinct values). */
+    abstract List<String> dictionaryColumns();
+
+    /** Length of the record's vector; 0 for a table without one. */
+    abstract int width(T record);
+
+    /** The record's image id, for error messages. */
+    abstract String id(T record);
+
+    abstract void writeParquet(RecordConsumer c, T record);
+
+    /**
+     * @param values   one value per {@link #columns()} entry: String, Long, float[] or double[],
+     *                 or null where the row has none
+     * @param row      0-based row in the file, for error messages
+     */
+    abstract T fromParquet(Object[] values, String source, long row);
+
+    /** The CSV header for a vector of {@code width} values. */
+    abstract String[] csvHeader(int width);
+
+    abstract void writeCsv(Csv.CsvWriter w, T record) throws IOException;
+
+    /** Checks a CSV header and returns the vector width it declares. */
+    abstract int checkCsvHeader(String[] header, String source);
+
+    abstract T fromCsv(String[] fields, int width, String source, long line);
+
+    // ---------------------------------------------------------------- helpers
+
+    static void string(RecordConsumer c, String name, int index, String value) {
+        c.startField(name, index);
+        c.addBinary(Binary.fromString(value));
+        c.endField(name, index);
+    }
+
+    static void int32(RecordConsumer c, String name, int index, int value) {
+        c.startField(name, index);
+        c.addInteger(value);
+        c.endField(name, index);
+    }
+
+    /** A standard 3-level LIST: {@code group name (LIST) { repeated group list { required element; } }}. */
+    static void floatList(RecordConsumer c, String name, int index, float[] v) {
+        c.startField(name, index);
+        c.startGroup();
+        if (v.length > 0) {
+            c.startField("list", 0);
+            for (float x : v) {
+                c.startGroup();
+                c.startField("element", 0);
+                c.addFloat(x);
+                c.endField("element", 0);
+                c.endGroup();
+            }
+            c.endField("list", 0);
+        }
+        c.endGroup();
+        c.endField(name, index);
+    }
+
+    static void doubleList(RecordConsumer c, String name, int index, double[] v) {
+        c.startField(name, index);
+        c.startGroup();
+        if (v.length > 0) {
+            c.startField("list", 0);
+            for (double x : v) {
+                c.startGroup();
+                c.startField("element", 0);
+                c.addDouble(x);
+                c.endField("element", 0);
+                c.endGroup();
+            }
+            c.endField("list", 0);
+        }
+        c.endGroup();
+        c.endField(name, index);
+    }
+
+    static String requireString(Object v, String column, String source, long row) {
+        if (v instanceof String s) {
+            return s;
+        }
+        throw new PartFileException(source, source + " row " + row + ": column '" + column
+                + "' is " + (v == null ? "missing" : "not a string"));
+    }
+
+    static int requireInt(Object v, String column, String source, long row) {
+        if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
+            return l.intValue();
+        }
+        throw new PartFileException(source, source + " row " + row + ": column '" + column
+                + "' is " + (v == null ? "missing" : "not a 32-bit integer: " + v));
+    }
+
+    static float[] requireFloats(Object v, String column, String source, long row) {
+        if (v instanceof float[] f) {
+            return f;
+        }
+        if (v instanceof double[] d) {
+            float[] f = new float[d.length];
+            for (int i = 0; i < d.length; i++) {
+                f[i] = (float) d[i];
+            }
+            return f;
+        }
+        throw new PartFileException(source, source + " row " + row + ": column '" + column + "' is missing");
+    }
+
+    static double[] requireDoubles(Object v, String column, String source, long row) {
+        if (v instanceof double[] d) {
+            return d;
+        }
+        if (v instanceof float[] f) {
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                d[i] = f[i];
+            }
+            return d;
+        }
+        throw new PartFileException(source, source + " row " + row + ": column '" + column + "' is missing");
+    }
+
+    static String[] vectorHeader(String[] fixed, String prefix, int width) {
+        String[] h = new String[fixed.length + width];
+        System.arraycopy(fixed, 0, h, 0, fixed.length);
+        for (int i = 0; i < width; i++) {
+            h[fixed.length + i] = prefix + i;
+        }
+        return h;
+    }
+
+    static int checkVectorHeader(String[] header, String[] fixed, String prefix, String source) {
+        boolean ok = header.length >= fixed.length;
+        for (int i = 0; ok && i < header.length; i++) {
+            String want = i < fixed.length ? fixed[i] : prefix + (i - fixed.length);
+            ok = want.equals(header[i]);
+        }
+        if (!ok) {
+            throw new PartFileException(source, source + ": CSV header must be " + String.join(",", fixed) + ","
+                    + prefix + "0,… but was " + abbreviate(String.join(",", header)));
+        }
+        return header.length - fixed.length;
+    }
+
+    static void checkFieldCount(String[] fields, int expected, String source, long line) {
+        if (fields.length != expected) {
+            throw new PartFileException(source, source + " line " + line + ": " + fields.length
+                    + " fields but the header has " + expected);
+        }
+    }
+
+    static int parseInt(String s, String column, String source, long line) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new PartFileException(source, source + " line " + line + ": " + column
+                    + " is not an integer: '" + abbreviate(s) + "'", e);
+        }
+    }
+
+    static float parseFloat(String s, String column, String source, long line) {
+        try {
+            return Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new PartFileException(source, source + " line " + line + ": " + column
+                    + " is not a number: '" + abbreviate(s) + "'", e);
+        }
+    }
+
+    static double parseDouble(String s, String column, String source, long line) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new PartFileException(source, source + " line " + line + ": " + column
+                    + " is not a number: '" + abbreviate(s) + "'", e);
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    private static final class Features extends Table<FeatureRecord> {
+        private static final long serialVersionUID = 1L;
+        private static final String[] FIXED = {"image_id", "label", "label_index"};
+        private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+                message orchard_features {
+                  required binary image_id (STRING);
+                  required binary label (STRING);
+                  required int32 label_index;
+                  optional group features (LIST) {
+                    repeated group list {
+                      required float element;
+                    }
+                  }
+                }""");
+
+        @Override
+        String folder() {
+            return "features";
+        }
+
+        @Override
+        MessageType schema() {
+            return SCHEMA;
+        }
+
+        @Override
+        List<String> columns() {
+            return List.of("image_id", "label", "label_index", "features");
+        }
+
+        @Override
+        List<String> dictionaryColumns() {
+            return List.of("label");
+        }
+
+        @Override
+        int width(FeatureRecord r) {
+            return r.features().length;
+        }
+
+        @Override
+        String id(FeatureRecord r) {
+            return r.imageId();
+        }
+
+        @Override
+        void writeParquet(RecordConsumer c, FeatureRecord r) {
+            c.startMessage();
+            string(c, "image_id", 0, r.imageId());
+            string(c, "label", 1, r.label());
+            int32(c, "label_index", 2, r.labelIndex());
+            floatList(c, "features", 3, r.features());
+            c.endMessage();
+        }
+
+        @Override
+        FeatureRecord fromParquet(Object[] v, String source, long row) {
+            return new FeatureRecord(requireString(v[0], "image_id", source, row),
+                    requireString(v[1], "label", source, row), requireInt(v[2], "label_index", source, row),
+                    requireFloats(v[3], "features", source, row));
+        }
+
+        @Override
+        String[] csvHeader(int width) {
+            return vectorHeader(FIXED, "f_", width);
+        }
+
+        @Override
+        void writeCsv(Csv.CsvWriter w, FeatureRecord r) throws IOException {
+            w.field(r.imageId()).field(r.label()).field(r.labelIndex());
+            for (float x : r.features()) {
+                w.field(x);
+            }
+            w.endRecord();
+        }
+
+        @Override
+        int checkCsvHeader(String[] header, String source) {
+            return checkVectorHeader(header, FIXED, "f_", source);
+        }
+
+        @Override
+        FeatureRecord fromCsv(String[] f, int width, String source, long line) {
+            checkFieldCount(f, FIXED.length + width, source, line);
+            float[] v = new float[width];
+            for (int i = 0; i < width; i++) {
+                v[i] = parseFloat(f[FIXED.length + i], "f_" + i, source, line);
+            }
+            return new FeatureRecord(f[0], f[1], parseInt(f[2], "label_index", source, line), v);
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            return FEATURES;
+        }
+    }
+
+    private static final class Pca extends Table<PcaRecord> {
+        private static final long serialVersionUID = 1L;
+        private static final String[] FIXED = {"image_id", "label", "label_index"};
+        private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+                message orchard_pca {
+                  required binary image_id (STRING);
+                  required binary label (STRING);
+                  required int32 label_index;
+                  optional group pca (LIST) {
+                    repeated group list {
+                      required double element;
+                    }
+                  }
+                }""");
+
+        @Override
+        String folder() {
+            return "pca";
+        }
+
+        @Override
+        MessageType schema() {
+            return SCHEMA;
+        }
+
+        @Override
+        List<String> columns() {
+            return List.of("image_id", "label", "label_index", "pca");
+        }
+
+        @Override
+        List<String> dictionaryColumns() {
+            return List.of("label");
+        }
+
+        @Override
+        int width(PcaRecord r) {
+            return r.pca().length;
+        }
+
+        @Override
+        String id(PcaRecord r) {
+            return r.imageId();
+        }
+
+        @Override
+        void writeParquet(RecordConsumer c, PcaRecord r) {
+            c.startMessage();
+            string(c, "image_id", 0, r.imageId());
+            string(c, "label", 1, r.label());
+            int32(c, "label_index", 2, r.labelIndex());
+            doubleList(c, "pca", 3, r.pca());
+            c.endMessage();
+        }
+
+        @Override
+        PcaRecord fromParquet(Object[] v, String source, long row) {
+            return new PcaRecord(requireString(v[0], "image_id", source, row),
+                    requireString(v[1], "label", source, row), requireInt(v[2], "label_index", source, row),
+                    requireDoubles(v[3], "pca", source, row));
+        }
+
+        @Override
+        String[] csvHeader(int width) {
+            return vectorHeader(FIXED, "pc_", width);
+        }
+
+        @Override
+        void writeCsv(Csv.CsvWriter w, PcaRecord r) throws IOException {
+            w.field(r.imageId()).field(r.label()).field(r.labelIndex());
+            for (double x : r.pca()) {
+                w.field(x);
+            }
+            w.endRecord();
+        }
+
+        @Override
+        int checkCsvHeader(String[] header, String source) {
+            return checkVectorHeader(header, FIXED, "pc_", source);
+        }
+
+        @Override
+        PcaRecord fromCsv(String[] f, int width, String source, long line) {
+            checkFieldCount(f, FIXED.length + width, source, line);
+            double[] v = new double[width];
+            for (int i = 0; i < width; i++) {
+                v[i] = parseDouble(f[FIXED.length + i], "pc_" + i, source, line);
+            }
+            return new PcaRecord(f[0], f[1], parseInt(f[2], "label_index", source, line), v);
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            return PCA;
+        }
+    }
+
+    private static final class Errors extends Table<ErrorRecord> {
+        private static final long serialVersionUID = 1L;
+        private static final String[] HEADER = {"image_id", "reason"};
+        private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+                message orchard_errors {
+                  required binary image_id (STRING);
+                  required binary reason (STRING);
+                }""");
+
+        @Override
+        String folder() {
+            return "errors";
+        }
+
+        @Override
+        MessageType schema() {
+            return SCHEMA;
+        }
+
+        @Override
+        List<String> columns() {
+            return List.of("image_id", "reason");
+        }
+
+        @Override
+        List<String> dictionaryColumns() {
+            return List.of("reason");
+        }
+
+        @Override
+        int width(ErrorRecord r) {
+            return 0;
+        }
+
+        @Override
+        String id(ErrorRecord r) {
+            return r.imageId();
+        }
+
+        @Override
+        void writeParquet(RecordConsumer c, ErrorRecord r) {
+            c.startMessage();
+            string(c, "image_id", 0, r.imageId());
+            string(c, "reason", 1, r.reason());
+            c.endMessage();
+        }
+
+        @Override
+        ErrorRecord fromParquet(Object[] v, String source, long row) {
+            return new ErrorRecord(requireString(v[0], "image_id", source, row),
+                    requireString(v[1], "reason", source, row));
+        }
+
+        @Override
+        String[] csvHeader(int width) {
+            return HEADER.clone();
+        }
+
+        @Override
+        void writeCsv(Csv.CsvWriter w, ErrorRecord r) throws IOException {
+            w.field(r.imageId()).field(r.reason()).endRecord();
+        }
+
+        @Override
+        int checkCsvHeader(String[] header, String source) {
+            if (!java.util.Arrays.equals(header, HEADER)) {
+                throw new PartFileException(source, source + ": CSV header must be image_id,reason but was "
+                        + abbreviate(String.join(",", header)));
+            }
+            return 0;
+        }
+
+        @Override
+        ErrorRecord fromCsv(String[] f, int width, String source, long line) {
+            checkFieldCount(f, HEADER.length, source, line);
+            return new ErrorRecord(f[0], f[1]);
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            return ERRORS;
+        }
+    }
+}
