@@ -170,6 +170,9 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
     private byte[] fetch(Batch batch, int pos) {
         ImageRef ref = batch.refs.get(pos);
         try {
+            if (ref.bytes() != null) {
+                return ref.bytes();
+            }
             return Storages.forUri(ref.uri(), options.storage()).readAllBytes(ref.uri());
         } catch (Exception e) {
             batch.errors[pos] = "cannot read: " + e.getMessage();

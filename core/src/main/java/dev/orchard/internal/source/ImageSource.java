@@ -50,31 +50,31 @@ public final class ImageSource {
 
     /** Builds a listing from already listed objects (sorted, labelled, non-images counted). */
     public static ImageListing fromObjects(String root, List<StoredObject> objects) {
-        List<String> uris = new ArrayList<>(objects.size());
+        List<StoredObject> selected = new ArrayList<>(objects.size());
         long ignored = 0;
         for (StoredObject o : objects) {
             if (isImage(o.uri())) {
-                uris.add(o.uri());
+                selected.add(o);
             } else {
                 ignored++;
             }
         }
-        if (uris.isEmpty()) {
+        if (selected.isEmpty()) {
             throw new IllegalArgumentException("No .jpg/.jpeg/.png images under " + root
                     + " (" + objects.size() + " other objects): check --input");
         }
-        uris.sort(Comparator.naturalOrder());
+        selected.sort(Comparator.comparing(StoredObject::uri));
         TreeSet<String> labelSet = new TreeSet<>();
-        for (String u : uris) {
-            labelSet.add(Storages.parentName(u));
+        for (StoredObject o : selected) {
+            labelSet.add(Storages.parentName(o.uri()));
         }
         List<String> labels = new ArrayList<>(labelSet);
         Map<String, Integer> index = labels.stream()
                 .collect(Collectors.toMap(Function.identity(), labels::indexOf));
-        List<ImageRef> images = new ArrayList<>(uris.size());
-        for (String u : uris) {
-            String label = Storages.parentName(u);
-            images.add(new ImageRef(u, label, index.get(label)));
+        List<ImageRef> images = new ArrayList<>(selected.size());
+        for (StoredObject o : selected) {
+            String label = Storages.parentName(o.uri());
+            images.add(new ImageRef(o.uri(), label, index.get(label), o.size(), o.version()));
         }
         return new ImageListing(root, images, labels, ignored);
     }

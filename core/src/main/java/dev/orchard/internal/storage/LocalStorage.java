@@ -54,7 +54,9 @@ final class LocalStorage implements Storage {
         try (Stream<Path> files = Files.walk(root)) {
             files.filter(Files::isRegularFile).forEach(p -> {
                 try {
-                    out.add(new StoredObject(toUri(p), Files.size(p)));
+                    java.nio.file.attribute.BasicFileAttributes a =
+                            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                    out.add(new StoredObject(toUri(p), a.size(), Long.toString(a.lastModifiedTime().toMillis())));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -252,7 +252,8 @@ final class S3Storage implements Storage, AutoCloseable {
     }
 
     private static StoredObject stored(S3Uri where, S3Object o) {
-        return new StoredObject(where.uriOf(o.key()), o.size());
+        String etag = o.eTag() == null ? "" : o.eTag().replace("\"", "");
+        return new StoredObject(where.uriOf(o.key()), o.size(), etag);
     }
 
     /** Whether at least one object has a key under the "directory" {@code where}. */
