@@ -8,7 +8,7 @@ import dev.orchard.Orchard;
 import dev.orchard.internal.featurize.Featurized;
 import dev.orchard.internal.featurize.Featurizer;
 import dev.orchard.internal.model.ExecutorModels;
-import dev.orchard.internal.model.Fidelity;
+import dev.orchard.Fidelity;
 import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.Precision;
 import dev.orchard.PcaRecord;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchard.FeatureRecord;
-import dev.orchard.internal.model.Fidelity;
+import dev.orchard.Fidelity;
 import dev.orchard.Precision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
