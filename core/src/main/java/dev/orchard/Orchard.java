@@ -4,6 +4,7 @@ import dev.orchard.internal.featurize.Featurizer;
 import dev.orchard.internal.model.ModelOverrides;
 import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.internal.model.Preprocessing;
+import dev.orchard.internal.pca.Moments;
 import dev.orchard.internal.pca.Pca;
 import dev.orchard.internal.source.ImageListing;
 import dev.orchard.internal.source.ImageRef;
@@ -56,6 +57,9 @@ public final class Orchard {
 
     /** This build's version, e.g. {@code 0.1.0-SNAPSHOT}. */
     public static final String VERSION = readVersion();
+
+    /** Components whose explained variance {@link PcaModel#spectrum()} keeps after {@link #fitPca}. */
+    public static final int SPECTRUM_COMPONENTS = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(Orchard.class);
 
@@ -159,7 +163,8 @@ public final class Orchard {
     }
 
     /**
-     * Images a job already has as (image id, URI to fetch) pairs: executors fetch each URI with this
+     * Images a job already has as (image id, URI to fetch) pairs — URIs raw as Orchard writes them
+     * ({@code s3://bucket/a b.jpg}, {@code file:///data/a b.jpg}, not percent-encoded): executors fetch each URI with this
      * {@code Orchard}'s storage options. The image id becomes {@code image_id}; the label is the name of the
      * id's parent folder (empty when it has none). Labels are found with one Spark job over the keys:
      * persist {@code images} first if it is expensive to compute.
@@ -238,7 +243,15 @@ public final class Orchard {
      * @throws IllegalArgumentException if there are fewer than 2 vectors or their lengths differ
      */
     public PcaModel fitPca(JavaRDD<FeatureRecord> features, PcaOptions options) {
-        return Pca.fitFloat(features.map(FeatureRecord::features), options);
+        Objects.requireNonNull(options, "options");
+        Moments moments = Pca.momentsFloat(features.map(FeatureRecord::features));
+        PcaModel model = Pca.fromMoments(moments, options);
+        long wide = Math.min(Math.min(model.inputDimension(), model.count() - 1), SPECTRUM_COMPONENTS);
+        if (wide > model.k()) { // the curve past the cut, from the same moments: no second pass
+            model.spectrum(Pca.fromMoments(moments, PcaOptions.fixedK((int) wide)
+                    .withStandardize(options.standardize())).explainedVarianceRatio());
+        }
+        return model;
     }
 
     // ---- sink -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchard.FeatureRecord;
 import dev.orchard.Fidelity;
 import dev.orchard.Precision;
+import dev.orchard.internal.featurize.PrecisionCheck;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
