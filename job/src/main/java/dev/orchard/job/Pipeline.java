@@ -157,8 +157,8 @@ final class Pipeline {
         model.destroy(false);
         double parallel = timer.seconds("featurize") + timer.seconds("errors") + timer.seconds("pca-fit")
                 + timer.seconds("pca-project");
-        report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
-                sc.defaultParallelism()));
+        report.cost(reporting.cost().estimate(ExecutorCensus.of(sc.sc()), listing.size(), timer.seconds("list"),
+                timer.seconds("model"), parallel));
 
         return commit(report, timer, files, listing.size(), featurizedCount, failedCount, inferences.value());
     }

@@ -21,6 +21,15 @@ final class SparkContexts {
         SparkConf conf = new SparkConf().setAppName(appName);
         // Executors load TensorFlow: oneDNN kernels on, C++ INFO logs off (see NativeEnvironment).
         NativeEnvironment.VARIABLES.forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
+        // The YARN ApplicationMaster too (spark.yarn.appMasterEnv.*). It takes effect only where this JVM
+        // submits the application (client mode, where the AM runs no TensorFlow); in cluster mode this
+        // driver already runs inside the AM, so spark-submit must pass them: NativeEnvironment.submitConfs()
+        // (docs/emr.md's step carries them, checked by YarnClusterIT), and a driver without them warns here.
+        NativeEnvironment.VARIABLES.forEach((k, v) -> conf.setIfMissing(NativeEnvironment.AM_ENV + k, v));
+        NativeEnvironment.warnIfMissingInClusterDriver(conf, System.getenv(), System.err);
+        // The executors that ran, for the cost estimate: on the bus before the first executor registers.
+        String listeners = conf.get("spark.extraListeners", "");
+        conf.set("spark.extraListeners", (listeners.isBlank() ? "" : listeners + ",") + ExecutorCensus.class.getName());
         // Event logs and the UI list system properties and environment: never let credentials through.
         conf.setIfMissing("spark.redaction.regex",
                 "(?i)secret|password|token|access[._-]?key|credential|session|authorization");
