@@ -92,10 +92,26 @@ class StandaloneClusterIT {
     @Test
     @Order(1)
     void clusterModeRunsTheDocumentedCommand() throws IOException {
-        String driver = submitCluster("cluster-run", input, "out/cluster", List.of());
+        String driver = submitCluster("cluster-run", input, "out/cluster", List.of("--instance-type", "c6i.large",
+                "--market", "spot", "--instance-price", "0.04", "--emr-fee", "0.027", "--currency", "USD"));
         JsonNode done = cluster.awaitDriver(driver, DRIVER_TIMEOUT);
         assertEquals("FINISHED", done.path("state").asText(), done + "\n" + cluster.driverLog(driver));
         ItData.assertCompleteRun(s3, BUCKET, "out/cluster", images, K);
+
+        // The documented command asks for --executor-cores 1 --total-executor-cores 2: 2 executors × 1 core
+        // on Workers of 2 cores. The cost section reports what ran, priced with the flags given.
+        JsonNode cost = ItEnv.JSON.readTree(s3.client()
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("out/cluster/report.json")).asByteArray()).path("cost");
+        assertEquals(2, cost.path("executors").asInt(), cost.toString());
+        assertEquals(1, cost.path("coresPerExecutor").asInt(), cost.toString());
+        assertEquals(2, cost.path("measuredVcpus").asInt(), cost.toString());
+        assertTrue(cost.path("inputs").path("ran").asText().startsWith("2 executors × 1 cores (observed"),
+                cost.toString());
+        assertEquals(3, cost.path("instances").asInt(), "2 workers + 1 primary: " + cost);
+        assertEquals("c6i.large", cost.path("instanceType").asText());
+        assertEquals("spot", cost.path("market").asText());
+        assertEquals(0.067, cost.path("billedPerInstanceHour").asDouble(), 1e-9);
+        assertEquals("USD", cost.path("currency").asText());
     }
 
     @Test
