@@ -299,6 +299,9 @@ final class Commands {
         if (m.imageSize != null && m.imageSize < 1) {
             throw new UsageException("--image-size must be >= 1 but was " + m.imageSize);
         }
+        if (m.maxPixels < 1) {
+            throw new UsageException("--max-pixels must be >= 1 but was " + m.maxPixels);
+        }
         Precision precision = m.precision();
         PcaOptions pcaOptions = p == null ? null : p.options();
         Set<OutputFormat> formats = c.formats();

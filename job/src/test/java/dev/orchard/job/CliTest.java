@@ -55,6 +55,9 @@ class CliTest {
         RunCommandTest.Captured c = orchard("run", "--preprocessing", "sepia", "--output", tmp.resolve("p").toString());
         assertEquals(Main.EXIT_USAGE, c.code(), c.err());
         assertTrue(c.err().startsWith("orchard: --preprocessing: Unknown preprocessing 'sepia'"), c.err());
+        RunCommandTest.Captured pixels = orchard("run", "--max-pixels", "0", "--output", tmp.resolve("m").toString());
+        assertEquals(Main.EXIT_USAGE, pixels.code(), pixels.err());
+        assertTrue(pixels.err().contains("--max-pixels must be >= 1"), pixels.err());
     }
 
     @Test
