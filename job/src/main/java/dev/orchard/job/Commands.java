@@ -4,6 +4,8 @@ import dev.orchard.FeaturizeOptions;
 import dev.orchard.internal.featurize.ImageDecoder;
 import dev.orchard.internal.model.ModelInspector;
 import dev.orchard.ModelOptions;
+import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.Precision;
 import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.model.arch.MobileNetV2;
@@ -92,6 +94,10 @@ final class Commands {
             return s3Endpoint == null ? s : s.withEndpoint(s3Endpoint);
         }
 
+        Set<OutputFormat> formats() {
+            return flag("--format", () -> OutputFormat.parse(format));
+        }
+
         String outputOrDefault(String command) {
             if (output != null) {
                 return Storages.normalize(output);
@@ -143,7 +149,7 @@ final class Commands {
 
         ModelOptions options() {
             if (preprocessing != null) {
-                Preprocessing.parse(preprocessing); // fails fast with the allowed values
+                flag("--preprocessing", () -> Preprocessing.parse(preprocessing)); // fails fast with the allowed values
             }
             return new ModelOptions(signature, null, null, imageSize, preprocessing);
         }
@@ -185,18 +191,38 @@ final class Commands {
                 description = "Instance type of the cost estimate (default: ${DEFAULT-VALUE}).")
         String instanceType;
 
-        @Option(names = "--instance-price", paramLabel = "EUR",
-                description = "Price of one instance-hour in euros (default: " + CostModel.DEFAULT_PRICE
-                        + ", m5.xlarge On-Demand in eu-west-3 from the 2024 AWS price list: an assumption).")
+        @Option(names = "--instance-price", paramLabel = "PRICE",
+                description = "EC2 price of one instance-hour in --currency, on-demand or spot as --market says "
+                        + "(default: " + CostModel.DEFAULT_PRICE + " EUR, m5.xlarge On-Demand in eu-west-3 from the "
+                        + "2024 AWS price list: an assumption).")
         Double instancePrice;
 
-        @Option(names = "--executors", paramLabel = "N", defaultValue = "" + CostModel.DEFAULT_EXECUTORS,
-                description = "Executors (one instance each) of the cost estimate (default: ${DEFAULT-VALUE}).")
-        int executors;
+        @Option(names = "--market", paramLabel = "on-demand|spot", defaultValue = CostModel.ON_DEMAND,
+                description = "What --instance-price is: on-demand or spot (spot needs --instance-price) "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String market;
 
-        @Option(names = "--cores-per-executor", paramLabel = "N", defaultValue = "" + CostModel.DEFAULT_CORES,
-                description = "Cores per executor of the cost estimate (default: ${DEFAULT-VALUE}).")
-        int coresPerExecutor;
+        @Option(names = "--emr-fee", paramLabel = "PRICE", defaultValue = "0",
+                description = "Amazon EMR's fee per instance-hour in --currency, added to the EC2 price "
+                        + "(default: ${DEFAULT-VALUE}, not on EMR).")
+        double emrFee;
+
+        @Option(names = "--currency", paramLabel = "CODE", defaultValue = CostModel.DEFAULT_CURRENCY,
+                description = "Currency of --instance-price and --emr-fee (default: ${DEFAULT-VALUE}).")
+        String currency;
+
+        @Option(names = "--executors", paramLabel = "N",
+                description = "Executors of the cost estimate (default: the executors that ran, at their peak).")
+        Integer executors;
+
+        @Option(names = "--cores-per-executor", paramLabel = "N",
+                description = "Cores per executor of the cost estimate (default: the cores that ran).")
+        Integer coresPerExecutor;
+
+        @Option(names = "--executors-per-instance", paramLabel = "N", defaultValue = "1",
+                description = "Executors that fit on one instance: instances = ceil(executors / N) + 1 primary "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int executorsPerInstance;
 
         @Option(names = "--no-probe", description = "Skip the linear probe of the report.")
         boolean noProbe;
@@ -220,12 +246,49 @@ final class Commands {
             if (snsTopic != null && !snsTopic.startsWith("arn:")) {
                 throw new UsageException("--notify-sns-topic must be a topic ARN (arn:aws:sns:...) but was " + snsTopic);
             }
+            if (CostModel.SPOT.equals(market) && instancePrice == null) {
+                throw new UsageException("--market spot needs --instance-price: the spot price you pay for "
+                        + instanceType + " (aws ec2 describe-spot-price-history)");
+            }
+            boolean listed = instancePrice == null && instanceType.equals(CostModel.DEFAULT_INSTANCE)
+                    && currency.equals(CostModel.DEFAULT_CURRENCY);
+            if (instancePrice == null && !listed) {
+                throw new UsageException("--instance-type " + instanceType + " / --currency " + currency
+                        + " need --instance-price: Orchard knows only the default m5.xlarge price in EUR");
+            }
             double price = instancePrice == null ? CostModel.DEFAULT_PRICE : instancePrice;
-            String note = instancePrice == null && instanceType.equals(CostModel.DEFAULT_INSTANCE)
-                    ? CostModel.DEFAULT_PRICE_NOTE : "given on the command line (--instance-price)";
-            CostModel cost = new CostModel(instanceType, price, "EUR", executors, coresPerExecutor, note);
+            String note = listed ? CostModel.DEFAULT_PRICE_NOTE : "given on the command line (--instance-price)";
+            CostModel cost = new CostModel(instanceType, price, market, emrFee, currency, executors, coresPerExecutor,
+                    executorsPerInstance, note);
             return new ReportOptions(cost, noProbe ? null : ProbeOptions.defaults(), eventLog,
                     new Notifier(webhook, snsTopic, region, null, System.err));
+        }
+    }
+
+    /**
+     * Parses a flag's value with a parser that throws {@link IllegalArgumentException}, which becomes a
+     * usage error (exit 2) naming the flag. Only here: an IllegalArgumentException elsewhere is a failed run.
+     */
+    static <T> T flag(String name, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(name + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses a local {@code --output} when Spark runs on a cluster: executors write their part files to
+     * their own machines' disks and a cluster-mode driver writes the report and {@code _SUCCESS} to its
+     * container's, all gone when the containers end. Checked before Spark starts.
+     *
+     * @param master {@code --master}, else spark-submit's {@code spark.master}, else null (embedded local)
+     */
+    static void requireSharedOutput(String output, String master) {
+        if (master != null && !master.startsWith("local") && !Storages.isS3(output)) {
+            throw new UsageException("--output " + output + " is a local path but Spark runs on " + master
+                    + ": the cluster's machines would each write their part to their own disk; pass an "
+                    + "s3://bucket/prefix");
         }
     }
 
@@ -239,9 +302,12 @@ final class Commands {
         if (m.imageSize != null && m.imageSize < 1) {
             throw new UsageException("--image-size must be >= 1 but was " + m.imageSize);
         }
+        if (m.maxPixels < 1) {
+            throw new UsageException("--max-pixels must be >= 1 but was " + m.maxPixels);
+        }
         Precision precision = m.precision();
         PcaOptions pcaOptions = p == null ? null : p.options();
-        Set<OutputFormat> formats = OutputFormat.parse(c.format);
+        Set<OutputFormat> formats = c.formats();
         ModelOptions modelOptions = m.options();
         StorageOptions storage = c.storage();
         String in = Storages.normalize(input != null ? input : Samples.images());
@@ -255,6 +321,7 @@ final class Commands {
     static int execute(JobConfig cfg, Common c, ReportFlags rf, boolean withPca, boolean pcaOnly) {
         PrintStream err = System.err;
         ReportOptions reporting = rf.options(c.region);
+        requireSharedOutput(cfg.output(), c.master != null ? c.master : System.getProperty("spark.master"));
         Preflights.check(cfg, c.allowNonEuRegion);
         try (Progress progress = new Progress(err);
              JavaSparkContext sc = SparkContexts.create("orchard " + cfg.command(), c.master, c.verbose,
@@ -324,7 +391,7 @@ final class Commands {
             }
             StorageOptions storage = common.storage();
             JobConfig cfg = new JobConfig("pca", null, common.outputOrDefault("pca"), null,
-                    Storages.normalize(features), null, pca.options(), OutputFormat.parse(common.format), null,
+                    Storages.normalize(features), null, pca.options(), common.formats(), null,
                     storage, common.maxPartitionSize, common.overwrite, common.master);
             return execute(cfg, common, report, true, true);
         }
@@ -333,14 +400,45 @@ final class Commands {
     @Command(name = "inspect-model", mixinStandardHelpOptions = true,
             description = "Print a SavedModel's signatures, inputs, outputs and shapes, and how Orchard will use it.")
     static final class InspectModel implements Callable<Integer> {
-        @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory (default: the sample model).")
+        @Option(names = "--model", paramLabel = "URI",
+                description = "SavedModel directory, local or s3://bucket/prefix (default: the sample model).")
         String model;
 
+        @Option(names = "--region", paramLabel = "NAME", defaultValue = StorageOptions.DEFAULT_REGION,
+                description = "S3 region of an s3:// model (default: ${DEFAULT-VALUE}, Paris).")
+        String region;
+
+        @Option(names = "--s3-endpoint", paramLabel = "URL",
+                description = "Endpoint of an S3-compatible server (path-style addressing).")
+        String s3Endpoint;
+
         @Override
-        public Integer call() {
-            Path dir = Paths.get(model != null ? Storages.localPath(model).toString() : Samples.model());
-            System.out.println(ModelInspector.describe(dir));
+        public Integer call() throws IOException {
+            String uri = Storages.normalize(model != null ? model : Samples.model());
+            if (!Storages.isS3(uri)) {
+                System.out.println(ModelInspector.describe(Storages.localPath(uri)));
+                return 0;
+            }
+            // Download (as a run's driver does, with the same size limits), describe, delete.
+            StorageOptions storage = StorageOptions.defaults().withRegion(region);
+            ModelPackage pkg = ModelPackage.fromUri(uri, s3Endpoint == null ? storage : storage.withEndpoint(s3Endpoint),
+                    ModelOverrides.none());
+            Path tmp = java.nio.file.Files.createTempDirectory("orchard-inspect-");
+            try {
+                Path dir = pkg.unpackTo(tmp);
+                System.out.println(ModelInspector.describe(dir).replace(dir.toAbsolutePath().normalize().toString(), uri));
+            } finally {
+                deleteTree(tmp);
+            }
             return 0;
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
         }
     }
 

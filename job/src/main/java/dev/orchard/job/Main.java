@@ -69,22 +69,36 @@ public final class Main {
         if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("spark.master") == null) {
             System.setProperty("log4j2.configurationFile", "orchard-log4j2.properties");
         }
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler(Main::onFailure);
-        cli.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("orchard: " + ex.getMessage());
-            err.println("Run 'orchard " + ex.getCommandLine().getCommandName() + " --help' for the flags.");
-            err.flush();
-            return EXIT_USAGE;
-        });
-        return cli.execute(args);
+        return commandLine().execute(args);
     }
 
-    private static int onFailure(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+    /** The command line with Orchard's handlers of bad flags and failures (exit codes above). */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::onFailure);
+        cli.setParameterExceptionHandler(Main::onBadFlags);
+        return cli;
+    }
+
+    /**
+     * A flag picocli could not parse: its message, picocli's "Did you mean" suggestions for a mistyped
+     * flag or command, and where the flags are listed ({@code orchard --help}, {@code orchard run --help}).
+     */
+    private static int onBadFlags(CommandLine.ParameterException ex, String[] args) {
+        PrintWriter err = ex.getCommandLine().getErr();
+        err.println("orchard: " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the flags.");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    static int onFailure(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose");
-        if (ex instanceof UsageException || ex instanceof IllegalArgumentException) {
+        // Only UsageException is a usage error (exit 2). An IllegalArgumentException (Scala's require
+        // included) from Spark, TensorFlow or Orchard's own code is a failed run, reported as one.
+        if (ex instanceof UsageException) {
             err.println("orchard: " + ex.getMessage());
             err.flush();
             return EXIT_USAGE;

@@ -21,6 +21,48 @@ final class NativeEnvironment {
     static final Map<String, String> VARIABLES = Orchard.NATIVE_ENVIRONMENT;
 
     private static final String RELAUNCHED = "orchard.relaunched";
+    /** Prefix of the YARN ApplicationMaster's (cluster mode: the driver's) environment settings. */
+    static final String AM_ENV = "spark.yarn.appMasterEnv.";
+    /** Prefix of the executors' environment settings. */
+    static final String EXECUTOR_ENV = "spark.executorEnv.";
+
+    /**
+     * The {@code --conf} values a YARN cluster-mode {@code spark-submit} must pass so that the driver (in the
+     * ApplicationMaster) and the executors load TensorFlow with {@link #VARIABLES}: {@code KEY=VALUE} strings,
+     * ApplicationMaster first.
+     */
+    static List<String> submitConfs() {
+        List<String> confs = new ArrayList<>();
+        for (String prefix : List.of(AM_ENV, EXECUTOR_ENV)) {
+            VARIABLES.forEach((k, v) -> confs.add(prefix + k + "=" + v));
+        }
+        return confs;
+    }
+
+    /**
+     * In a YARN cluster-mode driver (the ApplicationMaster) whose environment lacks some of {@link #VARIABLES},
+     * prints one line naming the {@code --conf} settings to add; it is too late to set them here.
+     *
+     * @return whether it warned
+     */
+    static boolean warnIfMissingInClusterDriver(org.apache.spark.SparkConf conf, Map<String, String> env,
+                                                java.io.PrintStream err) {
+        if (!"yarn".equals(conf.get("spark.master", "")) || !"cluster".equals(conf.get("spark.submit.deployMode", ""))) {
+            return false;
+        }
+        List<String> missing = new ArrayList<>();
+        VARIABLES.forEach((k, v) -> {
+            if (!v.equals(env.get(k))) {
+                missing.add("--conf " + AM_ENV + k + "=" + v);
+            }
+        });
+        if (missing.isEmpty()) {
+            return false;
+        }
+        err.println("orchard: warning: the driver's TensorFlow runs without Orchard's settings (slower PCA); "
+                + "add to spark-submit: " + String.join(" ", missing));
+        return true;
+    }
 
     private NativeEnvironment() {}
 

@@ -118,8 +118,8 @@ final class Pipeline {
                 }
                 report.put("inferences", f.inferences());
                 double parallel = timer.seconds("featurize") + timer.seconds("pca-fit") + timer.seconds("pca-project");
-                report.cost(reporting.cost().estimate(f.listed(), timer.seconds("list"), timer.seconds("model"),
-                        parallel, sc.defaultParallelism()));
+                report.cost(reporting.cost().estimate(ExecutorCensus.of(sc.sc()), f.listed(), timer.seconds("list"),
+                        timer.seconds("model"), parallel));
                 return commit(out, report, timer, f.listed(), f.featurized(), f.failed(), f.inferences());
             }
         }

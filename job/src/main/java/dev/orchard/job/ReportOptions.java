@@ -20,10 +20,8 @@ record ReportOptions(CostModel cost, ProbeOptions probe, boolean eventLog, Notif
     /** Most components of the explained-variance curves. */
     static final int SPECTRUM_MAX_COMPONENTS = 100;
 
-    /** Defaults: m5.xlarge cost model, probe on, event log on, no notification. */
+    /** Defaults: m5.xlarge on-demand cost model of the cluster that ran, probe on, event log on, no notification. */
     static ReportOptions defaults() {
-        return new ReportOptions(new CostModel(CostModel.DEFAULT_INSTANCE, CostModel.DEFAULT_PRICE, "EUR",
-                CostModel.DEFAULT_EXECUTORS, CostModel.DEFAULT_CORES, CostModel.DEFAULT_PRICE_NOTE),
-                ProbeOptions.defaults(), true, new Notifier(null, null, null, null, System.err));
+        return new ReportOptions(CostModel.defaults(), ProbeOptions.defaults(), true, new Notifier(null, null, null, null, System.err));
     }
 }

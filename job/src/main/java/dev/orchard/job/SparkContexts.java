@@ -20,8 +20,16 @@ final class SparkContexts {
     /** @param eventLog write Spark's event log (see {@link EventLogs}) */
     static JavaSparkContext create(String appName, String master, boolean verbose, boolean eventLog) {
         SparkConf conf = new SparkConf().setAppName(appName);
-        // Executors (and a YARN cluster-mode driver) load TensorFlow: oneDNN on, C++ INFO logs off.
+        // Executors and the YARN ApplicationMaster load TensorFlow: oneDNN on, C++ INFO logs off. The AM's
+        // settings take effect only where this JVM submits the application (client mode, where the AM runs no
+        // TensorFlow); in cluster mode this driver already runs inside the AM, so spark-submit must pass them:
+        // NativeEnvironment.submitConfs() (docs/emr.md's step carries them, checked by YarnClusterIT), and a
+        // driver without them warns here.
         Orchard.configure(conf);
+        NativeEnvironment.warnIfMissingInClusterDriver(conf, System.getenv(), System.err);
+        // The executors that ran, for the cost estimate: on the bus before the first executor registers.
+        String listeners = conf.get("spark.extraListeners", "");
+        conf.set("spark.extraListeners", (listeners.isBlank() ? "" : listeners + ",") + ExecutorCensus.class.getName());
         // Event logs and the UI list system properties and environment: never let credentials through.
         conf.setIfMissing("spark.redaction.regex",
                 "(?i)secret|password|token|access[._-]?key|credential|session|authorization");

@@ -201,15 +201,17 @@
   var cost = R.cost;
   if (cost && cost.scales) {
     tile('cost-tiles', fmt(cost.costPerMillionImages) + ' ' + cost.currency, 'per million images');
-    tile('cost-tiles', cost.executors + ' × ' + cost.instanceType, 'executors (' + cost.clusterVcpus + ' vCPUs) + 1 driver');
-    tile('cost-tiles', fmt(cost.pricePerInstanceHour) + ' ' + cost.currency + '/h', 'per instance');
+    tile('cost-tiles', cost.instances + ' × ' + cost.instanceType, cost.executors + ' executors × ' +
+      cost.coresPerExecutor + ' cores (' + cost.clusterVcpus + ' vCPUs) + 1 primary');
+    tile('cost-tiles', fmt(cost.billedPerInstanceHour) + ' ' + cost.currency + '/h', 'per instance: ' +
+      cost.market + (cost.emrFeePerInstanceHour > 0 ? ' + EMR fee ' + fmt(cost.emrFeePerInstanceHour) : ''));
     table('cost-table', ['images', 'hours (listing included)', 'of which listing', 'cost (' + cost.currency + ')'],
       cost.scales.map(function (s) { return [fmt(s.images, 0), fmt(s.hours), fmt(s.listingHours), fmt(s.cost)]; }),
       [true, true, true, true]);
     byId('cost-note').textContent = 'From this run: ' + fmt(cost.vcpuSecondsPerImage, 4) +
       ' vCPU-seconds per image on ' + cost.measuredVcpus + ' vCPUs, listing ' +
-      fmt(1000 * cost.listingSecondsPerImage, 3) + ' ms per image on the driver; linear scaling assumed. Price: ' +
-      cost.priceNote + '.';
+      fmt(1000 * cost.listingSecondsPerImage, 3) + ' ms per image on the driver; linear scaling assumed. Inputs: ' +
+      Object.keys(cost.inputs || {}).map(function (k) { return k + ' ' + cost.inputs[k]; }).join('; ') + '.';
   } else {
     byId('cost-section').appendChild(el('p', 'No estimate for this command.', 'note'));
   }

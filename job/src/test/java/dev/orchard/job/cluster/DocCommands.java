@@ -20,7 +20,7 @@ import java.util.Map;
  * quoted or not). Every variable must be given by the test: an unknown one fails, so a page can not
  * use a setting the tests do not provide.
  */
-final class DocCommands {
+public final class DocCommands {
 
     private final Path page;
     private final String text;
@@ -31,7 +31,7 @@ final class DocCommands {
     }
 
     /** {@code docs/NAME} of the checkout. */
-    static DocCommands page(String name) {
+    public static DocCommands page(String name) {
         Path p = ItEnv.repoRoot().resolve("docs").resolve(name);
         try {
             return new DocCommands(p, Files.readString(p, StandardCharsets.UTF_8));
@@ -40,8 +40,13 @@ final class DocCommands {
         }
     }
 
+    /** A file of the checkout, by its path from the repository root. */
+    public static Path repoFile(String relative) {
+        return ItEnv.repoRoot().resolve(relative);
+    }
+
     /** The raw text of the block tagged {@code name}. */
-    String block(String name) {
+    public String block(String name) {
         String marker = "<!-- orchard-it: " + name + " -->";
         int at = text.indexOf(marker);
         if (at < 0) {
@@ -77,7 +82,7 @@ final class DocCommands {
     }
 
     /** The words of the one command in block {@code name}, variables expanded from {@code vars}. */
-    List<String> command(String name, Map<String, String> vars) {
+    public List<String> command(String name, Map<String, String> vars) {
         return words(block(name), vars, true);
     }
 

@@ -62,6 +62,15 @@ final class ItEnv {
     }
 
     static Path repoRoot() {
+        if (System.getProperty(REPO_ROOT) != null) {
+            return path(REPO_ROOT, ".");
+        }
+        // Unit tests (surefire) run in job/: the checkout is the nearest folder above with docs/ and pom.xml.
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("docs")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
         return path(REPO_ROOT, ".");
     }
 

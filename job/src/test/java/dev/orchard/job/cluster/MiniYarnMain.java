@@ -36,9 +36,12 @@ public final class MiniYarnMain {
         Path confDir = Files.createDirectories(Paths.get(args[0]));
         YarnConfiguration conf = new YarnConfiguration();
         conf.setInt("yarn.scheduler.minimum-allocation-mb", 256);
-        conf.setInt("yarn.scheduler.maximum-allocation-mb", 4096);
-        conf.setInt("yarn.nodemanager.resource.memory-mb", 8192);
-        conf.setInt("yarn.nodemanager.resource.cpu-vcores", 8);
+        // Room for docs/emr.md's step as written (2 executors of 6g + 3g overhead and 4 cores, a 4g driver):
+        // YARN only books memory here (no pmem/vmem check), the JVMs touch what they use.
+        conf.setInt("yarn.scheduler.maximum-allocation-mb", 16384);
+        conf.setInt("yarn.nodemanager.resource.memory-mb", 32768);
+        conf.setInt("yarn.nodemanager.resource.cpu-vcores", 16);
+        conf.setInt("yarn.scheduler.maximum-allocation-vcores", 16);
         conf.setBoolean("yarn.nodemanager.pmem-check-enabled", false);
         conf.setBoolean("yarn.nodemanager.vmem-check-enabled", false);
         conf.setFloat("yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage", 100.0f);

@@ -92,10 +92,26 @@ class StandaloneClusterIT {
     @Test
     @Order(1)
     void clusterModeRunsTheDocumentedCommand() throws IOException {
-        String driver = submitCluster("cluster-run", input, "out/cluster", List.of());
+        String driver = submitCluster("cluster-run", input, "out/cluster", List.of("--instance-type", "c6i.large",
+                "--market", "spot", "--instance-price", "0.04", "--emr-fee", "0.027", "--currency", "USD"));
         JsonNode done = cluster.awaitDriver(driver, DRIVER_TIMEOUT);
         assertEquals("FINISHED", done.path("state").asText(), done + "\n" + cluster.driverLog(driver));
         ItData.assertCompleteRun(s3, BUCKET, "out/cluster", images, K);
+
+        // The documented command asks for --executor-cores 1 --total-executor-cores 2: 2 executors × 1 core
+        // on Workers of 2 cores. The cost section reports what ran, priced with the flags given.
+        JsonNode cost = ItEnv.JSON.readTree(s3.client()
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("out/cluster/report.json")).asByteArray()).path("cost");
+        assertEquals(2, cost.path("executors").asInt(), cost.toString());
+        assertEquals(1, cost.path("coresPerExecutor").asInt(), cost.toString());
+        assertEquals(2, cost.path("measuredVcpus").asInt(), cost.toString());
+        assertTrue(cost.path("inputs").path("ran").asText().startsWith("2 executors × 1 cores (observed"),
+                cost.toString());
+        assertEquals(3, cost.path("instances").asInt(), "2 workers + 1 primary: " + cost);
+        assertEquals("c6i.large", cost.path("instanceType").asText());
+        assertEquals("spot", cost.path("market").asText());
+        assertEquals(0.067, cost.path("billedPerInstanceHour").asDouble(), 1e-9);
+        assertEquals("USD", cost.path("currency").asText());
     }
 
     @Test
@@ -149,24 +165,18 @@ class StandaloneClusterIT {
     }
 
     /**
-     * Executors of 1 core each ({@code spark.executor.cores=1}, 2 of them): each executor's TensorFlow session runs
-     * with 1 intra-op thread, as every executor reports in report.json, with oneDNN on (from Orchard.configure's
-     * executor environment); the features equal a local-mode run's on the same images.
+     * The documented cluster-mode run (test 1) had executors of 1 core each (2 of them): each executor's TensorFlow
+     * session ran with 1 intra-op thread, as every executor reported in report.json, with oneDNN on (from
+     * Orchard.configure's executor environment); its features equal a local-mode run's on the same images.
      */
     @Test
     @Order(5)
     void executorsOfOneCoreRunOneIntraOpThreadEachAndGiveTheLocalFeatures() throws IOException {
-        Path log = work.resolve("client-1core.log");
-        List<String> args = new ArrayList<>(List.of("--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2"));
-        args.addAll(submitArgs("standalone-client", input, "out/onecore", List.of("--max-partition-size", "6")));
-        int code = spark.submit(args, submitterEnv(), work, log, SUBMIT_TIMEOUT_S);
-        assertEquals(0, code, ChildProcess.tail(log, 80));
-        ItData.assertCompleteRun(s3, BUCKET, "out/onecore", images, K);
-
         JsonNode report = ItEnv.JSON.readTree(s3.client()
-                .getObjectAsBytes(b -> b.bucket(BUCKET).key("out/onecore/report.json")).asByteArray());
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("out/cluster/report.json")).asByteArray());
         JsonNode executors = report.path("executors");
-        assertEquals(2, executors.size(), report.toString());
+        // 2 executors of 1 core; the tasks may all land on the first one to register
+        assertTrue(executors.size() >= 1 && executors.size() <= 2, report.toString());
         for (JsonNode e : executors) {
             assertEquals(1, e.path("intraOpThreads").asInt(), executors.toString());
             assertTrue(e.path("oneDnn").asBoolean(), executors.toString());
@@ -178,7 +188,7 @@ class StandaloneClusterIT {
                     "--output", "s3://" + BUCKET + "/out/local", "--s3-endpoint", s3.endpoint(),
                     "--master", "local[2]"}));
             java.util.Map<String, float[]> local = ItData.features(s3, BUCKET, "out/local");
-            java.util.Map<String, float[]> cluster1 = ItData.features(s3, BUCKET, "out/onecore");
+            java.util.Map<String, float[]> cluster1 = ItData.features(s3, BUCKET, "out/cluster");
             assertEquals(local.keySet(), cluster1.keySet());
             local.forEach((id, f) -> {
                 float[] g = cluster1.get(id);
