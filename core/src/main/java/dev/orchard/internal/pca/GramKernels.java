@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * the same chain without a warning for a missing native BLAS (the common case on a stock cluster).
  * Every fallback is logged at WARN (once per JVM and reason) and reported through {@link Opened#fallback()}.
  */
-final class GramKernels {
+public final class GramKernels {
 
     static final int TF_MIN_DIMENSION = 64;
 
@@ -21,10 +21,10 @@ final class GramKernels {
     private GramKernels() {}
 
     /** A kernel, and why it is not the one asked for (null when it is). */
-    record Opened(GramKernel kernel, String fallback) {}
+    public record Opened(GramKernel kernel, String fallback) {}
 
     /** Opens the kernel for {@code d} columns; the caller closes it. */
-    static Opened open(int d, PcaOptions.Kernel choice) {
+    public static Opened open(int d, PcaOptions.Kernel choice) {
         switch (choice) {
             case JAVA:
                 return new Opened(new JavaGramKernel(), null);

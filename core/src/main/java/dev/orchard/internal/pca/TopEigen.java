@@ -103,7 +103,7 @@ final class TopEigen {
         boolean byFraction = total > 0;
         int b = blockWidth(want, d);
         grow(capacity(want, b, d));
-        int productBudget = Math.max(4 * capacity(maxWant, blockWidth(maxWant, d), d), d);
+        int productBudget = 2 * d; // beyond this a full decomposition is cheaper
         double[] cand = new double[d * b];
         for (int i = 0; i < cand.length; i++) {
             cand[i] = rnd.nextGaussian();
