@@ -15,7 +15,6 @@ import dev.orchard.PcaRecord;
 import dev.orchard.internal.pca.Moments;
 import dev.orchard.internal.pca.Pca;
 import dev.orchard.PcaModel;
-import dev.orchard.PcaOptions;
 import dev.orchard.internal.probe.LabeledVector;
 import dev.orchard.internal.probe.LinearProbe;
 import dev.orchard.internal.probe.ProbeResult;
@@ -137,7 +136,8 @@ final class Pipeline {
 
         if (withPca && featurizedCount >= 2) {
             progress.stage("pca", featurizedCount + " vectors of " + pkg.spec().featureDim());
-            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(features.map(FeatureRecord::features)));
+            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(features.map(FeatureRecord::features),
+                    cfg.pca().kernel()));
             PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()));
             progress.stage("project", "k = " + pca.k());
             JavaRDD<PcaRecord> projected = Pca.project(sc, pca, features);
@@ -250,7 +250,7 @@ final class Pipeline {
             report.spectrum(pca.explainedVarianceRatio(), pca.k());
             return;
         }
-        PcaModel wide = Pca.fromMoments(moments, PcaOptions.fixedK((int) maxK).withStandardize(cfg.pca().standardize()));
+        PcaModel wide = Pca.fromMoments(moments, cfg.pca().withK((int) maxK));
         report.spectrum(wide.explainedVarianceRatio(), pca.k());
     }
 

@@ -30,8 +30,9 @@ import scala.Tuple2;
  * java -Xmx12g $(spark java17 --add-opens, see README) -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
  *     dev.orchard.bench.pca.PcaVsMllib --rows 200000 --dim 1280 --k 50 --partitions 4 --master local[2]
  * </pre>
- * {@code --eigensolvers top-k,lapack,tensorflow} also fits the first Orchard variant's moments with each driver
- * eigensolver (k fixed, and by {@code --variance F} when given), interleaved twice; {@code --dump FILE} writes the
+ * {@code --eigensolvers top-k,lapack,tensorflow,top-k} also fits each Orchard variant's moments with each driver
+ * eigensolver in that order (k fixed), and with {@code --variance F} by variance with
+ * {@code --variance-eigensolvers} (default {@code auto,lapack,auto}); {@code --dump FILE} writes the
  * rows as raw float64 for {@code benchmarks/scripts/pca_numpy.py}. The whole comparison: {@code
  * benchmarks/scripts/pca-compare.sh}.
  *
@@ -52,6 +53,7 @@ public final class PcaVsMllib {
         String eigensolvers = "";
         double variance = 0;
         String dump = null;
+        String varianceSolvers = "auto,lapack,auto";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--rows" -> rows = Integer.parseInt(args[i + 1]);
@@ -63,9 +65,10 @@ public final class PcaVsMllib {
                 case "--eigensolvers" -> eigensolvers = args[i + 1];
                 case "--variance" -> variance = Double.parseDouble(args[i + 1]);
                 case "--dump" -> dump = args[i + 1];
+                case "--variance-eigensolvers" -> varianceSolvers = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]
                         + " (known: --rows --dim --k --partitions --master --variants --eigensolvers --variance"
-                        + " --dump)");
+                        + " --variance-eigensolvers --dump)");
             }
         }
         SparkConf conf = new SparkConf().setMaster(master).setAppName("orchard-pca-vs-mllib")
@@ -92,7 +95,9 @@ public final class PcaVsMllib {
             // warm-up: JIT, TensorFlow native load, Spark code paths (small sample, not timed)
             JavaRDD<double[]> sample = data.sample(false, Math.min(1.0, 2_000.0 / n), 1);
             for (PcaOptions.Kernel kernel : PcaOptions.Kernel.values()) {
-                Pca.moments(sample, kernel);
+                if (variants.contains("orchard-" + kernel.name().toLowerCase(java.util.Locale.ROOT))) {
+                    Pca.moments(sample, kernel);
+                }
             }
             if (variants.contains("mllib")) {
                 new RowMatrix(sample.map(Vectors::dense).rdd()).computePrincipalComponentsAndExplainedVariance(k);
@@ -107,20 +112,22 @@ public final class PcaVsMllib {
                             variant.substring("orchard-".length()).toUpperCase(java.util.Locale.ROOT));
                     PcaOptions opts = PcaOptions.fixedK(k).withKernel(kernel);
                     long a = System.nanoTime();
+                    long cpu0 = cpuNanos();
                     Moments m = Pca.moments(data, kernel);
                     double tMoments = secs(a);
                     long b = System.nanoTime();
                     PcaModel model = Pca.fromMoments(m, opts);
                     double tEig = secs(b);
                     double total = tMoments + tEig;
-                    lines.add(String.format("%-20s total %7.2f s  (moments pass %7.2f s = %.1f GFLOP/s, driver eigen"
-                            + " %5.2f s)  kernel %s, eigensolver %s%s%s", variant, total, tMoments,
+                    double cpuTotal = (cpuNanos() - cpu0) / 1e9;
+                    lines.add(String.format("%-20s total %7.2f s, CPU %7.2f s  (moments pass %7.2f s = %.1f GFLOP/s, "
+                            + "driver eigen %5.2f s)  kernel %s, eigensolver %s%s%s", variant, total, cpuTotal, tMoments,
                             (double) n * d * (d + 1) / tMoments / 1e9, tEig, model.fitInfo().gramKernel(),
                             model.fitInfo().eigensolver(), model.fitInfo().fallbacks().isEmpty() ? ""
                                     : " fallbacks " + model.fitInfo().fallbacks(), load()));
                     System.out.println(lines.get(lines.size() - 1));
                     if (!eigensolvers.isEmpty()) {
-                        compareEigensolvers(m, k, variance, eigensolvers);
+                        compareEigensolvers(m, k, variance, eigensolvers, varianceSolvers);
                     }
                     if (orchard == null) {
                         orchard = model;
@@ -129,10 +136,12 @@ public final class PcaVsMllib {
                 } else if (variant.equals("mllib")) {
                     JavaRDD<Vector> vectors = data.map(Vectors::dense); // wraps the cached arrays, no copy
                     long a = System.nanoTime();
+                    long cpu0 = cpuNanos();
                     Tuple2<Matrix, Vector> pc = new RowMatrix(vectors.rdd())
                             .computePrincipalComponentsAndExplainedVariance(k);
                     double t = secs(a);
-                    lines.add(String.format("%-20s total %7.2f s%s", "mllib-rowmatrix", t, load()));
+                    lines.add(String.format("%-20s total %7.2f s, CPU %7.2f s%s", "mllib-rowmatrix", t,
+                            (cpuNanos() - cpu0) / 1e9, load()));
                     System.out.println(lines.get(lines.size() - 1));
                     if (orchard != null) {
                         System.out.println(agreement(orchard, pc._1(), pc._2(), k));
@@ -148,10 +157,12 @@ public final class PcaVsMllib {
     }
 
     /**
-     * Fits the same moments with each eigensolver (k fixed, then by variance when {@code variance > 0}),
-     * interleaved twice, printing the driver time and the agreement with the first solver's model.
+     * Fits the same moments with each eigensolver in the list, in its order (repeat one to interleave), k fixed and
+     * then by variance when {@code variance > 0}, printing the driver time (wall and this process's CPU) and the
+     * agreement with the first solver's model.
      */
-    private static void compareEigensolvers(Moments m, int k, double variance, String solvers) {
+    private static void compareEigensolvers(Moments m, int k, double variance, String solvers,
+            String varianceSolvers) {
         List<PcaOptions> targets = new ArrayList<>();
         targets.add(PcaOptions.fixedK(k));
         if (variance > 0) {
@@ -159,13 +170,15 @@ public final class PcaVsMllib {
         }
         for (PcaOptions target : targets) {
             PcaModel first = null;
-            for (int round = 0; round < 2; round++) {
-                for (String s : solvers.split(",")) {
+            {
+                for (String s : (target.isFixedK() ? solvers : varianceSolvers).split(",")) {
                     PcaOptions.Eigensolver solver = PcaOptions.Eigensolver.valueOf(
                             s.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
                     long a = System.nanoTime();
+                    long cpu = cpuNanos();
                     PcaModel model = Pca.fromMoments(m, target.withEigensolver(solver));
                     double t = secs(a);
+                    double tCpu = (cpuNanos() - cpu) / 1e9;
                     if (first == null) {
                         first = model;
                     }
@@ -184,9 +197,9 @@ public final class PcaVsMllib {
                         }
                         worstComponent = Math.max(worstComponent, Math.min(plus, minus));
                     }
-                    System.out.printf("  eigen %-10s %-22s k=%4d  driver %7.2f s  vs first: ratios %.1e, components "
-                            + "%.1e  [%s: %s]%s%s%n", s, target.isFixedK() ? "k=" + target.k()
-                                    : "variance " + target.varianceFraction(), model.k(), t, worstRatio,
+                    System.out.printf("  eigen %-10s %-14s k=%4d  driver %7.2f s (CPU %7.2f s)  vs first: ratios %.1e, "
+                            + "components %.1e  [%s: %s]%s%s%n", s, target.isFixedK() ? "k=" + target.k()
+                                    : "variance " + target.varianceFraction(), model.k(), t, tCpu, worstRatio,
                             worstComponent, model.fitInfo().eigensolver(), model.fitInfo().detail(),
                             model.fitInfo().fallbacks().isEmpty() ? "" : " fallbacks " + model.fitInfo().fallbacks(),
                             load());
@@ -296,6 +309,12 @@ public final class PcaVsMllib {
     private static String load() {
         return String.format("  [load avg %.1f]",
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    /** CPU time of this whole process (all threads, native BLAS threads included). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double secs(long since) {

@@ -329,6 +329,22 @@ public final class Pca {
         return new Solved(ejmlEigen(cov, d), "ejml", detail + "SymmetricQRAlgorithmDecomposition", fallbacks);
     }
 
+    /**
+     * The eigenvalues a fit with {@code opts} keeps for the d × d covariance {@code cov} (modified), descending,
+     * and how they were found: the driver step alone, for benchmarks and diagnostics. {@code total} is the trace.
+     */
+    public static PcaFitInfo eigenStep(double[] cov, int d, PcaOptions opts, double[] valuesOut) {
+        long start = System.nanoTime();
+        double total = 0;
+        for (int i = 0; i < d; i++) {
+            total += cov[i * d + i];
+        }
+        Solved s = solve(cov, d, opts, total, d);
+        int n = Math.min(valuesOut.length, s.eigen().values().length);
+        System.arraycopy(s.eigen().values(), 0, valuesOut, 0, n);
+        return new PcaFitInfo("none", s.solver(), s.detail(), s.fallbacks(), (System.nanoTime() - start) / 1e9);
+    }
+
     private static String warn(String message) {
         LOG.warn("PCA: {}", message);
         return message;

@@ -96,7 +96,7 @@ final class TopEigen {
 
     /** Basis capacity for {@code want} pairs in blocks of {@code b}. */
     static int capacity(int want, int b, int d) {
-        return Math.min(d, 2 * want + 4 * b);
+        return Math.min(d, 4 * want + 4 * b);
     }
 
     private Result run(int want, double targetSum, double total, int maxWant) throws NotConverged {
@@ -160,16 +160,28 @@ final class TopEigen {
                         break;
                     }
                 }
-                if (found < 0 && converged >= want) {
-                    if (want >= maxWant || m == d) {
-                        throw new NotConverged("the variance fraction needs more than " + want
-                                + " components (limit " + maxWant + ")");
+                if (found < 0 && converged > 0) {
+                    // every eigenvalue after the converged prefix is <= theta[converged - 1]: a lower bound on k
+                    double rest = targetSum;
+                    for (int j = 0; j < converged; j++) {
+                        rest -= theta[j];
                     }
-                    want = Math.min(maxWant, 2 * want);
-                    b = blockWidth(want, d);
-                    grow(capacity(want, b, d));
-                    if (cand.length < d * b) {
-                        cand = new double[d * b];
+                    double lowerBound = converged + Math.ceil(rest / Math.max(theta[converged - 1], Double.MIN_NORMAL));
+                    if (lowerBound > maxWant) {
+                        throw new NotConverged(String.format("the variance fraction needs at least %.0f components "
+                                + "(limit %d; %d leading pairs found)", lowerBound, maxWant, converged));
+                    }
+                    if (converged >= want) {
+                        if (want >= maxWant || m == d) {
+                            throw new NotConverged("the variance fraction needs more than " + want
+                                    + " components (limit " + maxWant + ")");
+                        }
+                        want = (int) Math.min(maxWant, Math.max(2L * want, (long) lowerBound + 8));
+                        b = blockWidth(want, d);
+                        grow(capacity(want, b, d));
+                        if (cand.length < d * b) {
+                            cand = Arrays.copyOf(cand, d * b);
+                        }
                     }
                 }
             } else if (converged >= want) {
