@@ -244,12 +244,11 @@ public final class Orchard {
      */
     public PcaModel fitPca(JavaRDD<FeatureRecord> features, PcaOptions options) {
         Objects.requireNonNull(options, "options");
-        Moments moments = Pca.momentsFloat(features.map(FeatureRecord::features));
+        Moments moments = Pca.momentsFloat(features.map(FeatureRecord::features), options.kernel());
         PcaModel model = Pca.fromMoments(moments, options);
         long wide = Math.min(Math.min(model.inputDimension(), model.count() - 1), SPECTRUM_COMPONENTS);
         if (wide > model.k()) { // the curve past the cut, from the same moments: no second pass
-            model.spectrum(Pca.fromMoments(moments, PcaOptions.fixedK((int) wide)
-                    .withStandardize(options.standardize())).explainedVarianceRatio());
+            model.spectrum(Pca.fromMoments(moments, options.withK((int) wide)).explainedVarianceRatio());
         }
         return model;
     }

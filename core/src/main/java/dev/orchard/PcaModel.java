@@ -22,6 +22,9 @@ import java.util.Arrays;
  *   <li>{@code pc_j = ((x − mean) / scale) · components[j]}, with scale = 1 when not standardized.</li>
  * </ul>
  * Immutable: accessors return copies. Serializable, so Spark can broadcast it (k·d + 2d doubles).
+ *
+ * <p>{@link #fitInfo()} says how a freshly fitted model was computed (kernels, fallbacks, driver time); it is not
+ * saved in the JSON and not compared by {@link #equals}.
  */
 public final class PcaModel implements Serializable {
 
@@ -37,12 +40,21 @@ public final class PcaModel implements Serializable {
     private final double[] eigenvalues;
     private final double[] explainedVarianceRatio;
     private final double totalVariance;
+    private final PcaFitInfo fitInfo;
     /** Ratios of more leading components than kept, when the fit computed them (not part of the JSON). */
     private double[] spectrum;
 
     /** A model from its parts (validated: lengths, k in [1, d], count >= 2); {@link #fromJson} reads a saved one. */
     public PcaModel(int inputDimension, long count, boolean standardized, double[] mean, double[] scale,
              double[][] components, double[] eigenvalues, double[] explainedVarianceRatio, double totalVariance) {
+        this(inputDimension, count, standardized, mean, scale, components, eigenvalues, explainedVarianceRatio,
+                totalVariance, PcaFitInfo.UNKNOWN);
+    }
+
+    /** A model from its parts and a description of how it was fitted (validated as the other constructor). */
+    public PcaModel(int inputDimension, long count, boolean standardized, double[] mean, double[] scale,
+             double[][] components, double[] eigenvalues, double[] explainedVarianceRatio, double totalVariance,
+             PcaFitInfo fitInfo) {
         int k = components.length;
         if (inputDimension < 1) {
             throw new IllegalArgumentException("inputDimension must be >= 1, was " + inputDimension);
@@ -78,6 +90,7 @@ public final class PcaModel implements Serializable {
         this.eigenvalues = eigenvalues.clone();
         this.explainedVarianceRatio = explainedVarianceRatio.clone();
         this.totalVariance = totalVariance;
+        this.fitInfo = java.util.Objects.requireNonNull(fitInfo, "fitInfo");
     }
 
     private static void checkLength(String name, double[] a, int expected) {
@@ -134,6 +147,14 @@ public final class PcaModel implements Serializable {
 
     public double totalVariance() {
         return totalVariance;
+    }
+
+    /**
+     * How this model was fitted: Gram kernel, eigensolver, fallbacks taken, driver seconds
+     * ({@link PcaFitInfo#UNKNOWN} for a model read from JSON or built from parts).
+     */
+    public PcaFitInfo fitInfo() {
+        return fitInfo;
     }
 
     /** {@code pc_j = ((x − mean) / scale) · components[j]}. */

@@ -111,6 +111,7 @@ final class Pipeline {
                     timer.time("pca-project", () -> out.write(pca, projected));
                     report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
                     report.spectrum(pca.spectrum(), pca.k());
+                    report.put("pcaFit", pca.fitInfo());
                     scatter(projected, images.labels(), f.featurized(), report);
                     probe(f.features(), projected, images.labels(), f.featurized(), timer, report);
                 } else if (withPca) {
@@ -142,7 +143,8 @@ final class Pipeline {
                 RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
                         .put("configuration", cfg.describe())
                         .counts(n, n, 0)
-                        .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+                        .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio())
+                        .put("pcaFit", pca.fitInfo());
                 return commit(out, report, timer, n, n, 0, 0);
             } finally {
                 features.unpersist(false);

@@ -6,7 +6,7 @@ package dev.orchard.internal.pca;
  * <p>Implementations may hold native resources: whoever opens one closes it, on the thread that used it.
  * Not thread-safe: one kernel per task.
  */
-interface GramKernel extends AutoCloseable {
+public interface GramKernel extends AutoCloseable {
 
     /**
      * <pre>G[i*d + j] = sum_r X[r*d + i] * X[r*d + j]</pre> for {@code 0 <= i <= j < d}.

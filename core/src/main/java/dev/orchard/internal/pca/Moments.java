@@ -2,6 +2,9 @@ package dev.orchard.internal.pca;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Count, mean and co-moment matrix of a set of d-dimensional rows, mergeable in any order: the
@@ -55,6 +58,10 @@ public final class Moments implements Serializable {
 
     private double[] block;
     private int pending;
+
+    /** Names of the Gram kernels that folded blocks into these moments (merged), and their fallbacks. */
+    private final TreeSet<String> kernels = new TreeSet<>();
+    private final TreeSet<String> fallbacks = new TreeSet<>();
 
     private transient GramKernel kernel;
     private transient double[] gram;
@@ -179,6 +186,9 @@ public final class Moments implements Serializable {
         if (rows > 1) {
             GramKernel k = kernel != null ? kernel : new JavaGramKernel();
             k.gram(x, rows, d, gram);
+            if (kernel == null) {
+                kernels.add(k.name());
+            }
         } else {
             for (int i = 0; i < d; i++) {
                 Arrays.fill(gram, i * d + i, i * d + d, 0.0);
@@ -223,6 +233,8 @@ public final class Moments implements Serializable {
     public Moments merge(Moments other) {
         flush();
         other.flush();
+        kernels.addAll(other.kernels);
+        fallbacks.addAll(other.fallbacks);
         if (other.n == 0) {
             if (d < 0 && other.d > 0) {
                 init(other.d);
@@ -240,6 +252,24 @@ public final class Moments implements Serializable {
         }
         combine(other.n, other.mean, other.m2, -1);
         return this;
+    }
+
+    /** Records that {@code kernel} folded blocks in (and why it replaced the one asked for, if {@code fallback != null}). */
+    void recordKernel(String kernel, String fallback) {
+        kernels.add(kernel);
+        if (fallback != null) {
+            fallbacks.add(fallback);
+        }
+    }
+
+    /** The Gram kernels that folded rows into these moments (merged over partitions), sorted. */
+    public SortedSet<String> kernelsUsed() {
+        return Collections.unmodifiableSortedSet(kernels);
+    }
+
+    /** The Gram-kernel fallbacks taken while accumulating (merged over partitions), sorted. */
+    public SortedSet<String> kernelFallbacks() {
+        return Collections.unmodifiableSortedSet(fallbacks);
     }
 
     /** Number of rows seen (pending rows included). */

@@ -1,10 +1,13 @@
 package dev.orchard.internal.pca;
 
-import dev.orchard.PcaOptions;
+import dev.ludovic.netlib.lapack.LAPACK;
+import dev.orchard.PcaFitInfo;
 import dev.orchard.PcaModel;
+import dev.orchard.PcaOptions;
 import dev.orchard.FeatureRecord;
 import dev.orchard.PcaRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +20,9 @@ import org.apache.spark.storage.StorageLevel;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.netlib.util.intW;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
@@ -25,8 +31,9 @@ import scala.Tuple2;
  * <p><b>Fit</b> = one pass over the rows, then work on the driver:
  * <ol>
  *   <li>each partition accumulates its {@link Moments} (count, mean, packed co-moment) in blocks of a few hundred
- *       to 2048 rows: each block is one Gram product (TensorFlow's float64 {@code MatMul}, or a pure-Java blocked
- *       kernel where TensorFlow is unavailable) merged with Chan et al.'s pairwise formula;</li>
+ *       to 2048 rows: each block is one Gram product ({@link PcaOptions#kernel()}: the native BLAS's {@code dsyrk}
+ *       where an optimized BLAS such as OpenBLAS is installed, else TensorFlow's float64 {@code MatMul}, else a
+ *       pure-Java blocked kernel) merged with Chan et al.'s pairwise formula;</li>
  *   <li>the per-partition moments are kept (memory, then disk) while one small job reads their dimensions, and are
  *       then merged pairwise in a tree, like {@code treeAggregate}, whose fan-in is chosen from the accumulator size
  *       so that no level sends one reducer or the driver more than {@value #DRIVER_BUDGET_MB} MB of accumulators
@@ -34,18 +41,18 @@ import scala.Tuple2;
  *       runs in partition order, not task-completion order, so a rerun on the same partitioning gives
  *       bit-identical moments and model;</li>
  *   <li>the driver forms the covariance {@code M2 / (n − 1)} (optionally standardized to the correlation matrix)
- *       and runs a symmetric eigendecomposition (Householder tridiagonalization + implicit QR, O(d³)): EJML, or
- *       TensorFlow's native {@code SelfAdjointEigV2} for d ≥ 256, 2–4× faster (see {@link #symmetricEigen}).</li>
+ *       and finds its leading eigenpairs ({@link PcaOptions#eigensolver()}): for k ≪ d the block Krylov solver
+ *       {@link TopEigen} (O(d² k)), otherwise a full symmetric decomposition (O(d³): LAPACK {@code dsyevd},
+ *       TensorFlow {@code SelfAdjointEigV2} or EJML); see {@link #solve}.</li>
  * </ol>
- * Kernel choices are system properties, read where the work runs (set them on executors too, e.g. with
- * {@code spark.executor.extraJavaOptions}): {@code orchard.pca.kernel=auto|java|tensorflow} for the Gram products,
- * {@code orchard.pca.eigen=auto|ejml|tensorflow} for the driver. Benchmarks: {@code benchmarks/README.md}.
+ * The kernels used and every fallback taken are in the model's {@link PcaModel#fitInfo()}. Benchmarks:
+ * {@code benchmarks/README.md}.
  * The rows are read by exactly one Spark action, so an uncached upstream (e.g. the CNN) runs once.
  *
  * <p><b>What limits d.</b> Per task: the packed co-moment (4 d² bytes), the block's full d × d Gram product
  * (8 d²) and the block (≤ 16 MB): ≈ 220 MB at d = 4096. Per merge level on the driver: fan-in × 4 d² bytes (67 MB
  * each at d = 4096). On the driver: the d × d covariance and EJML's work matrices (≈ 4 × 8 d² bytes) and O(d³)
- * time: the eigendecomposition, not the distributed pass, dominates for d ≳ 4000 on few rows. Hard limit
+ * time for the full solvers (the top-k solver needs ≈ 2 × 8 d (2k + 4b) bytes for its basis). Hard limit
  * {@link Moments#MAX_DIMENSION} (one Java array of d² doubles).
  */
 public final class Pca {
@@ -55,50 +62,61 @@ public final class Pca {
     /** Cumulative ratios this close below the target fraction count as reaching it (rounding of the sum). */
     static final double FRACTION_SLACK = 1e-12;
 
+    private static final Logger LOG = LoggerFactory.getLogger(Pca.class);
+
     private Pca() {}
 
     /** Fits PCA on {@code rows} (each of the same length d ≥ 1, at least 2 rows). */
     public static PcaModel fit(JavaRDD<double[]> rows, PcaOptions opts) {
-        return fromMoments(moments(rows), opts);
+        return fromMoments(moments(rows, opts.kernel()), opts);
     }
 
     /** Fits PCA on float rows, accumulated in double precision. */
     public static PcaModel fitFloat(JavaRDD<float[]> rows, PcaOptions opts) {
-        return fromMoments(momentsFloat(rows), opts);
+        return fromMoments(momentsFloat(rows, opts.kernel()), opts);
     }
 
-    /** The moments of {@code rows} in one pass (one Spark action over the rows). */
+    /** The moments of {@code rows} in one pass (one Spark action over the rows), with the automatic kernel. */
     public static Moments moments(JavaRDD<double[]> rows) {
-        return treeMerge(rows.mapPartitions(Pca::partitionMoments), DRIVER_BUDGET_MB << 20);
+        return moments(rows, PcaOptions.Kernel.AUTO);
+    }
+
+    /** The moments of {@code rows} in one pass, each partition's Gram products on {@code kernel}. */
+    public static Moments moments(JavaRDD<double[]> rows, PcaOptions.Kernel kernel) {
+        return treeMerge(rows.mapPartitions(it -> partitionMoments(it, Moments::add, kernel)),
+                DRIVER_BUDGET_MB << 20);
     }
 
     /** {@link #moments} with an explicit per-level budget (tests force deep trees with a small one). */
     static Moments moments(JavaRDD<double[]> rows, long budgetBytes) {
-        return treeMerge(rows.mapPartitions(Pca::partitionMoments), budgetBytes);
+        return treeMerge(rows.mapPartitions(it -> partitionMoments(it, Moments::add, PcaOptions.Kernel.AUTO)),
+                budgetBytes);
     }
 
-    /** The moments of float {@code rows}, accumulated in double precision. */
+    /** The moments of float {@code rows}, accumulated in double precision, with the automatic kernel. */
     public static Moments momentsFloat(JavaRDD<float[]> rows) {
-        return treeMerge(rows.mapPartitions(Pca::partitionMomentsFloat), DRIVER_BUDGET_MB << 20);
+        return momentsFloat(rows, PcaOptions.Kernel.AUTO);
     }
 
-    private static Iterator<Moments> partitionMoments(Iterator<double[]> it) {
-        return partitionMoments(it, Moments::add);
-    }
-
-    private static Iterator<Moments> partitionMomentsFloat(Iterator<float[]> it) {
-        return partitionMoments(it, Moments::add);
+    /** The moments of float {@code rows}, accumulated in double precision, on {@code kernel}. */
+    public static Moments momentsFloat(JavaRDD<float[]> rows, PcaOptions.Kernel kernel) {
+        return treeMerge(rows.mapPartitions(it -> partitionMoments(it, Moments::add, kernel)),
+                DRIVER_BUDGET_MB << 20);
     }
 
     /** One partition's moments: rows added in blocks through the partition's own Gram kernel. */
-    private static <T> Iterator<Moments> partitionMoments(Iterator<T> it, BiConsumer<Moments, T> add) {
+    private static <T> Iterator<Moments> partitionMoments(Iterator<T> it, BiConsumer<Moments, T> add,
+            PcaOptions.Kernel kernel) {
         Moments m = Moments.empty();
-        try (LazyGramKernel k = new LazyGramKernel()) {
+        try (LazyGramKernel k = new LazyGramKernel(kernel)) {
             m.useKernel(k);
             while (it.hasNext()) {
                 add.accept(m, it.next());
             }
             m.flush();
+            if (m.count() > 1) {
+                m.recordKernel(k.name(), k.fallback());
+            }
         } finally {
             m.useKernel(null);
         }
@@ -171,6 +189,7 @@ public final class Pca {
      *                                  constant
      */
     public static PcaModel fromMoments(Moments m, PcaOptions opts) {
+        long start = System.nanoTime();
         long n = m.count();
         int d = m.dimension();
         if (n < 2) {
@@ -207,15 +226,16 @@ public final class Pca {
             throw new IllegalArgumentException("total variance is " + total + ": every feature of the " + n
                     + " rows is constant, there are no principal components");
         }
-        Eigen eig = symmetricEigen(cov, d);
+        Solved solved = solve(cov, d, opts, total, (int) maxK);
+        Eigen eig = solved.eigen();
         int k;
         if (opts.isFixedK()) {
             k = opts.k();
         } else {
-            k = (int) maxK;
+            k = Math.min((int) maxK, eig.values().length);
             double cum = 0;
-            for (int j = 0; j < maxK; j++) {
-                cum += eig.values[j] / total;
+            for (int j = 0; j < k; j++) {
+                cum += eig.values()[j] / total;
                 if (cum >= opts.varianceFraction() - FRACTION_SLACK) {
                     k = j + 1;
                     break;
@@ -226,57 +246,155 @@ public final class Pca {
         double[] values = new double[k];
         double[] ratios = new double[k];
         for (int j = 0; j < k; j++) {
-            comps[j] = eig.vectors[j];
-            values[j] = eig.values[j];
+            comps[j] = eig.vectors()[j];
+            values[j] = eig.values()[j];
             ratios[j] = values[j] / total;
         }
-        return new PcaModel(d, n, opts.standardize(), mean, scale, comps, values, ratios, total);
+        List<String> fallbacks = new ArrayList<>(m.kernelFallbacks());
+        fallbacks.addAll(solved.fallbacks());
+        String kernels = m.kernelsUsed().isEmpty() ? "none" : String.join("+", m.kernelsUsed());
+        PcaFitInfo info = new PcaFitInfo(kernels, solved.solver(), solved.detail(), fallbacks,
+                (System.nanoTime() - start) / 1e9);
+        return new PcaModel(d, n, opts.standardize(), mean, scale, comps, values, ratios, total, info);
     }
 
     /** Eigenpairs in descending order, eigenvalues clamped at ≥ 0, vectors unit norm with the sign convention. */
     record Eigen(double[] values, double[][] vectors) {}
 
-    /** System property choosing the driver's eigensolver: {@code auto} (default), {@code ejml} or {@code tensorflow}. */
-    static final String EIGEN_PROPERTY = "orchard.pca.eigen";
-    /** {@code auto} uses TensorFlow from this dimension on (below it EJML is as fast and needs no native code). */
-    static final int TF_EIGEN_MIN_DIMENSION = 256;
+    /** Leading eigenpairs (at least as many as the options need), the solver that found them, and fallbacks. */
+    record Solved(Eigen eigen, String solver, String detail, List<String> fallbacks) {}
+
+    /** {@code auto} uses a native full solver (TensorFlow) from this dimension on, and considers top-k. */
+    static final int NATIVE_EIGEN_MIN_DIMENSION = 256;
+    /**
+     * {@link PcaOptions.Eigensolver#AUTO} uses the top-k solver while the number of components is at most
+     * d / {@value #TOP_K_CROSSOVER_DIVISOR} (measured crossover: see {@link TopEigen}).
+     */
+    static final int TOP_K_CROSSOVER_DIVISOR = 8;
 
     /**
-     * Symmetric eigendecomposition of the d × d row-major {@code a} (modified): EJML's
-     * {@code SymmetricQRAlgorithmDecomposition_DDRM}, or for d ≥ {@value #TF_EIGEN_MIN_DIMENSION} TensorFlow's
-     * native {@code SelfAdjointEigV2} (same algorithm family, 2–4× faster; falls back to EJML if TensorFlow does
-     * not load). System property {@value #EIGEN_PROPERTY} = {@code auto|ejml|tensorflow} overrides the choice.
+     * The eigenpairs of the d × d covariance {@code cov} (modified) that {@code opts} needs, with the solver it
+     * asks for, falling back (WARN) when that cannot run or does not converge.
      */
-    static Eigen symmetricEigen(double[] a, int d) {
-        String choice = System.getProperty(EIGEN_PROPERTY, "auto");
-        if (!choice.equals("auto") && !choice.equals("ejml") && !choice.equals("tensorflow")) {
-            throw new IllegalArgumentException(EIGEN_PROPERTY + " must be auto, ejml or tensorflow, was " + choice);
-        }
-        boolean tf = choice.equals("tensorflow") || (choice.equals("auto") && d >= TF_EIGEN_MIN_DIMENSION);
-        if (tf) {
-            double[][] r;
+    static Solved solve(double[] cov, int d, PcaOptions opts, double total, int maxK) {
+        PcaOptions.Eigensolver choice = opts.eigensolver();
+        List<String> fallbacks = new ArrayList<>();
+        String detail = "";
+        boolean topK = switch (choice) {
+            case TOP_K -> true;
+            case AUTO -> d >= NATIVE_EIGEN_MIN_DIMENSION
+                    && (!opts.isFixedK() || opts.k() <= d / TOP_K_CROSSOVER_DIVISOR);
+            default -> false;
+        };
+        if (topK) {
+            int limit = Math.min(maxK, choice == PcaOptions.Eigensolver.AUTO
+                    ? Math.max(1, d / TOP_K_CROSSOVER_DIVISOR) : Math.max(1, d / 2));
+            TopEigen solver = new TopEigen(cov, d, DenseOps.best(), Pca::smallEigen);
             try {
-                r = TensorFlowEigen.decompose(a, d);
-            } catch (RuntimeException | LinkageError e) {
-                if (choice.equals("tensorflow")) {
-                    throw e;
+                TopEigen.Result r = opts.isFixedK() ? solver.leading(opts.k())
+                        : solver.byFraction(opts.varianceFraction(), total, FRACTION_SLACK, limit);
+                return new Solved(sorted(r.values(), i -> r.vectors()[i].clone()), "top-k", r.detail(), fallbacks);
+            } catch (TopEigen.NotConverged e) {
+                if (choice == PcaOptions.Eigensolver.AUTO && !opts.isFixedK()) {
+                    detail = "top-k gave way to the full solver: " + e.getMessage() + "; ";
+                    LOG.info("PCA eigensolver: {}", detail);
+                } else {
+                    fallbacks.add(warn("eigensolver TOP_K: " + e.getMessage() + " -> full"));
                 }
-                return ejmlEigen(a, d);
             }
-            double[] raw = r[0];
-            double[] vecs = r[1];
-            return sorted(raw, i -> {
-                double[] v = new double[d];
-                for (int row = 0; row < d; row++) {
-                    v[row] = vecs[row * d + i];
-                }
-                return v;
-            });
+            choice = PcaOptions.Eigensolver.FULL;
         }
-        return ejmlEigen(a, d);
+        if (choice == PcaOptions.Eigensolver.AUTO || choice == PcaOptions.Eigensolver.FULL) {
+            if (NativeLinalg.get().lapack() != null) {
+                choice = PcaOptions.Eigensolver.LAPACK;
+            } else if (d >= NATIVE_EIGEN_MIN_DIMENSION) {
+                choice = PcaOptions.Eigensolver.TENSORFLOW;
+            } else {
+                choice = PcaOptions.Eigensolver.EJML;
+            }
+        }
+        if (choice == PcaOptions.Eigensolver.LAPACK) {
+            if (NativeLinalg.get().lapack() != null) {
+                return new Solved(lapackEigen(cov, d), "lapack", detail + "dsyevd, " + NativeLinalg.get().describe(),
+                        fallbacks);
+            }
+            fallbacks.add(warn("eigensolver LAPACK: " + NativeLinalg.get().describe() + " -> ejml"));
+        } else if (choice == PcaOptions.Eigensolver.TENSORFLOW) {
+            try {
+                return new Solved(tensorFlowEigen(cov, d), "tensorflow", detail + "SelfAdjointEigV2", fallbacks);
+            } catch (RuntimeException | LinkageError e) {
+                fallbacks.add(warn("eigensolver TENSORFLOW unavailable (" + e + ") -> ejml"));
+            }
+        }
+        return new Solved(ejmlEigen(cov, d), "ejml", detail + "SymmetricQRAlgorithmDecomposition", fallbacks);
     }
 
-    private static Eigen ejmlEigen(double[] a, int d) {
+    /**
+     * The eigenvalues a fit with {@code opts} keeps for the d × d covariance {@code cov} (modified), descending,
+     * and how they were found: the driver step alone, for benchmarks and diagnostics. {@code total} is the trace.
+     */
+    public static PcaFitInfo eigenStep(double[] cov, int d, PcaOptions opts, double[] valuesOut) {
+        long start = System.nanoTime();
+        double total = 0;
+        for (int i = 0; i < d; i++) {
+            total += cov[i * d + i];
+        }
+        Solved s = solve(cov, d, opts, total, d);
+        int n = Math.min(valuesOut.length, s.eigen().values().length);
+        System.arraycopy(s.eigen().values(), 0, valuesOut, 0, n);
+        return new PcaFitInfo("none", s.solver(), s.detail(), s.fallbacks(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String warn(String message) {
+        LOG.warn("PCA: {}", message);
+        return message;
+    }
+
+    /**
+     * Full symmetric eigendecomposition of the d × d row-major {@code a} (modified) with the fastest full solver
+     * here (native LAPACK, else TensorFlow for d ≥ {@value #NATIVE_EIGEN_MIN_DIMENSION}, else EJML).
+     */
+    static Eigen symmetricEigen(double[] a, int d) {
+        return solve(a, d, PcaOptions.fixedK(d).withEigensolver(PcaOptions.Eigensolver.FULL), 1, d).eigen();
+    }
+
+    /** Small projected problems of {@link TopEigen}: native LAPACK when loaded, else EJML. */
+    static Eigen smallEigen(double[] a, int m) {
+        return NativeLinalg.get().lapack() != null ? lapackEigen(a, m) : ejmlEigen(a, m);
+    }
+
+    static Eigen tensorFlowEigen(double[] a, int d) {
+        double[][] r = TensorFlowEigen.decompose(a, d);
+        double[] raw = r[0];
+        double[] vecs = r[1];
+        return sorted(raw, i -> {
+            double[] v = new double[d];
+            for (int row = 0; row < d; row++) {
+                v[row] = vecs[row * d + i];
+            }
+            return v;
+        });
+    }
+
+    /** LAPACK {@code dsyevd} (divide and conquer, as numpy's {@code eigh}) on the native library; a is modified. */
+    static Eigen lapackEigen(double[] a, int d) {
+        LAPACK lapack = NativeLinalg.get().lapack();
+        double[] w = new double[d];
+        intW info = new intW(0);
+        double[] workQuery = new double[1];
+        int[] iworkQuery = new int[1];
+        lapack.dsyevd("V", "L", d, a, Math.max(1, d), w, workQuery, -1, iworkQuery, -1, info);
+        double[] work = new double[Math.max(1, (int) workQuery[0])];
+        int[] iwork = new int[Math.max(1, iworkQuery[0])];
+        lapack.dsyevd("V", "L", d, a, Math.max(1, d), w, work, work.length, iwork, iwork.length, info);
+        if (info.val != 0) {
+            throw new ArithmeticException("LAPACK dsyevd of a " + d + " × " + d + " covariance failed: info = "
+                    + info.val);
+        }
+        return sorted(w, i -> Arrays.copyOfRange(a, i * d, (i + 1) * d));
+    }
+
+    static Eigen ejmlEigen(double[] a, int d) {
         DMatrixRMaj m = DMatrixRMaj.wrap(d, d, a);
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
         if (!eig.decompose(m)) {

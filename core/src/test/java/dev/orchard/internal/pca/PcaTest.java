@@ -21,9 +21,10 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class PcaTest {
 
@@ -40,28 +41,16 @@ class PcaTest {
         return SC.parallelize(Arrays.asList(x), partitions);
     }
 
-    /** Runs {@code body} with the driver eigensolver set to {@code solver} (restored afterwards). */
-    static <T> T withEigensolver(String solver, java.util.function.Supplier<T> body) {
-        String before = System.getProperty(Pca.EIGEN_PROPERTY);
-        System.setProperty(Pca.EIGEN_PROPERTY, solver);
-        try {
-            return body.get();
-        } finally {
-            if (before == null) {
-                System.clearProperty(Pca.EIGEN_PROPERTY);
-            } else {
-                System.setProperty(Pca.EIGEN_PROPERTY, before);
-            }
-        }
-    }
-
     @ParameterizedTest
-    @ValueSource(strings = {"ejml", "tensorflow"})
-    void agreesWithJacobiReferenceOnDecayingSpectrum(String eigensolver) {
+    @EnumSource(value = PcaOptions.Eigensolver.class, names = {"EJML", "TENSORFLOW", "LAPACK", "TOP_K"})
+    void agreesWithJacobiReferenceOnDecayingSpectrum(PcaOptions.Eigensolver eigensolver) {
         int n = 20_000;
         int d = 256;
         double[][] x = PcaReference.decaying(n, d, 40, 100, 11);
-        PcaModel model = withEigensolver(eigensolver, () -> Pca.fit(rdd(x, 4), PcaOptions.fixedK(d)));
+        PcaModel model = Pca.fit(rdd(x, 4), PcaOptions.fixedK(d).withEigensolver(eigensolver));
+        String expected = eigensolver == PcaOptions.Eigensolver.LAPACK && NativeLinalg.get().lapack() == null
+                ? "ejml" : eigensolver.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        assertEquals(expected, model.fitInfo().eigensolver(), model.fitInfo().toString());
         double[][] cov = PcaReference.covariance(x);
         Pca.Eigen ref = PcaReference.jacobi(cov);
         assertEquals(d, model.k());
@@ -320,6 +309,50 @@ class PcaTest {
                 assertEquals(ref, java[i * d + j], 1e-11 * rows);
                 assertEquals(ref, tf[i * d + j], 1e-11 * rows);
             }
+        }
+    }
+
+    @Test
+    void blasGramKernelAgreesWithJava() {
+        Assumptions.assumeTrue(NativeLinalg.get().blas() != null,
+                "no optimized native BLAS here (" + NativeLinalg.get().describe() + ")");
+        Random rnd = new Random(10);
+        int rows = 301;
+        int d = 97;
+        double[] x = new double[rows * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextGaussian() + 3;
+        }
+        double[] java = new double[d * d];
+        double[] blas = new double[d * d];
+        new JavaGramKernel().gram(x, rows - 5, d, java);
+        BlasGramKernel k = BlasGramKernel.open();
+        k.gram(x, rows - 5, d, blas);
+        for (int i = 0; i < d; i++) {
+            for (int j = i; j < d; j++) {
+                assertEquals(java[i * d + j], blas[i * d + j], 1e-12 * Math.abs(java[i * d + j]) + 1e-9);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PcaOptions.Kernel.class)
+    void everyKernelChoiceGivesTheSameMomentsAndSaysWhichRan(PcaOptions.Kernel kernel) {
+        double[][] x = PcaReference.decaying(2_000, 70, 10, 1e3, 14);
+        PcaModel m = Pca.fit(rdd(x, 3), PcaOptions.fixedK(5).withKernel(kernel));
+        PcaModel ref = Pca.fit(rdd(x, 3), PcaOptions.fixedK(5).withKernel(PcaOptions.Kernel.JAVA));
+        assertEquals("java", ref.fitInfo().gramKernel());
+        String expected = switch (kernel) {
+            case JAVA -> "java";
+            case TENSORFLOW -> "tensorflow";
+            case BLAS, AUTO -> NativeLinalg.get().blas() != null ? "blas" : "tensorflow";
+        };
+        assertEquals(expected, m.fitInfo().gramKernel(), m.fitInfo().toString());
+        assertEquals(kernel == PcaOptions.Kernel.BLAS && NativeLinalg.get().blas() == null ? 1 : 0,
+                m.fitInfo().fallbacks().size(), m.fitInfo().fallbacks().toString());
+        for (int j = 0; j < 5; j++) {
+            assertEquals(ref.eigenvalues()[j], m.eigenvalues()[j], EIGENVALUE_REL * ref.eigenvalues()[j]);
+            assertTrue(PcaReference.maxDiffUpToSign(ref.components()[j], m.components()[j]) < COMPONENT_ABS);
         }
     }
 

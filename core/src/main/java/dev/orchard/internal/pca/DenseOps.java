@@ -1,0 +1,126 @@
+package dev.orchard.internal.pca;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * The few dense products {@link TopEigen} needs, on column-major arrays (vector j of a d-row matrix is
+ * {@code [off + j*d, off + (j+1)*d)}), through the native BLAS's {@code dgemm} when one is loaded
+ * ({@link NativeLinalg}) or in cache-blocked Java. Stateless; thread-safe.
+ */
+final class DenseOps {
+
+    /** Rows of the output kept in cache by the Java {@link #symm}: 512 × up to 64 columns ≈ 256 KiB (L2). */
+    static final int ROW_TILE = 512;
+
+    private final BLAS blas;
+
+    private DenseOps(BLAS blas) {
+        this.blas = blas;
+    }
+
+    /** On the optimized native BLAS if there is one, else in Java. */
+    static DenseOps best() {
+        return new DenseOps(NativeLinalg.get().blas());
+    }
+
+    /** Always in Java (tests, benchmarks). */
+    static DenseOps java() {
+        return new DenseOps(null);
+    }
+
+    String name() {
+        return blas == null ? "java" : "blas";
+    }
+
+    /**
+     * {@code Y = A X}: A the full symmetric d × d matrix (not modified), X d × b at {@code xOff} (not modified),
+     * Y d × b at {@code yOff} (overwritten).
+     */
+    void symm(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
+        if (blas != null) {
+            blas.dgemm("N", "N", d, b, d, 1.0, a, 0, d, x, xOff, d, 0.0, y, yOff, d);
+            return;
+        }
+        for (int i0 = 0; i0 < d; i0 += ROW_TILE) {
+            int i1 = Math.min(d, i0 + ROW_TILE);
+            for (int j = 0; j < b; j++) {
+                java.util.Arrays.fill(y, yOff + j * d + i0, yOff + j * d + i1, 0.0);
+            }
+            for (int l = 0; l < d; l++) {
+                int ao = l * d; // column l of A (A is symmetric: column = row)
+                for (int j = 0; j < b; j++) {
+                    double s = x[xOff + j * d + l];
+                    if (s == 0) {
+                        continue;
+                    }
+                    int yo = yOff + j * d;
+                    for (int i = i0; i < i1; i++) {
+                        y[yo + i] += s * a[ao + i];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code H = Q^T X}: Q d × m (not modified), X d × b at {@code xOff} (not modified), H m × b with leading
+     * dimension {@code ldh} at {@code hOff} (overwritten).
+     */
+    void atb(double[] q, int d, int m, double[] x, int xOff, int b, double[] h, int hOff, int ldh) {
+        if (m == 0 || b == 0) {
+            return;
+        }
+        if (blas != null) {
+            blas.dgemm("T", "N", m, b, d, 1.0, q, 0, d, x, xOff, d, 0.0, h, hOff, ldh);
+            return;
+        }
+        for (int j = 0; j < b; j++) {
+            int xo = xOff + j * d;
+            for (int i = 0; i < m; i++) {
+                int qo = i * d;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                int p = 0;
+                for (; p + 3 < d; p += 4) {
+                    s0 += q[qo + p] * x[xo + p];
+                    s1 += q[qo + p + 1] * x[xo + p + 1];
+                    s2 += q[qo + p + 2] * x[xo + p + 2];
+                    s3 += q[qo + p + 3] * x[xo + p + 3];
+                }
+                for (; p < d; p++) {
+                    s0 += q[qo + p] * x[xo + p];
+                }
+                h[hOff + i + j * ldh] = (s0 + s1) + (s2 + s3);
+            }
+        }
+    }
+
+    /**
+     * {@code X = X + alpha Q H}: Q d × m (not modified), H m × b with leading dimension {@code ldh} at
+     * {@code hOff} (not modified), X d × b at {@code xOff} (modified).
+     */
+    void addQh(double alpha, double[] q, int d, int m, double[] h, int hOff, int ldh, double[] x, int xOff, int b) {
+        if (m == 0 || b == 0) {
+            return;
+        }
+        if (blas != null) {
+            blas.dgemm("N", "N", d, b, m, alpha, q, 0, d, h, hOff, ldh, 1.0, x, xOff, d);
+            return;
+        }
+        for (int j = 0; j < b; j++) {
+            int xo = xOff + j * d;
+            for (int i = 0; i < m; i++) {
+                double s = alpha * h[hOff + i + j * ldh];
+                if (s == 0) {
+                    continue;
+                }
+                int qo = i * d;
+                for (int p = 0; p < d; p++) {
+                    x[xo + p] += s * q[qo + p];
+                }
+            }
+        }
+    }
+}

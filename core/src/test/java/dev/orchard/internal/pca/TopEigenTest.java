@@ -1,0 +1,130 @@
+package dev.orchard.internal.pca;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchard.PcaModel;
+import dev.orchard.PcaOptions;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The top-k eigensolver against the full decomposition (EJML) on the same moments: explained-variance ratios and
+ * components, sign-tolerant, on well-separated spectra (relative gaps ≥ 3 %), with and without a large common
+ * offset, a steep spectrum, both dense-product paths (native BLAS where present, Java), and the choice of k by
+ * variance; plus the fallbacks.
+ */
+class TopEigenTest {
+
+    /** Explained-variance ratios, relative. */
+    static final double RATIO_REL = 1e-9;
+    /** Components, entry-wise up to sign. */
+    static final double COMPONENT_ABS = 1e-9;
+
+    /** Moments of {@code PcaReference.decaying} rows, accumulated locally. */
+    private static Moments moments(int n, int d, double decay, double offset, long seed) {
+        Moments m = Moments.empty();
+        for (double[] r : PcaReference.decaying(n, d, decay, offset, seed)) {
+            m.add(r);
+        }
+        return m;
+    }
+
+    private static void assertSameLeading(PcaModel full, PcaModel top, int k) {
+        assertEquals(k, top.k());
+        for (int j = 0; j < k; j++) {
+            double ref = full.explainedVarianceRatio()[j];
+            assertEquals(ref, top.explainedVarianceRatio()[j], RATIO_REL * ref, "ratio " + j);
+            double diff = PcaReference.maxDiffUpToSign(full.components()[j], top.components()[j]);
+            assertTrue(diff < COMPONENT_ABS, "component " + j + " differs by " + diff);
+        }
+        assertEquals(full.totalVariance(), top.totalVariance(), 0.0);
+    }
+
+    @ParameterizedTest(name = "n={0} d={1} decay={2} offset={3} k={4}")
+    @CsvSource({
+        "6000, 400, 60, 0, 30",     // relative gaps ≈ 3 %
+        "6000, 400, 60, 1e6, 30",   // the same around a large common offset
+        "4000, 300, 4, 5, 12",      // steep: eigenvalues fall 40 % per component, λ_12 ≈ 2e-3 λ_1
+        "3000, 520, 90, 1, 64"      // k beyond one block, several blocks and restarts
+    })
+    void leadingPairsMatchTheFullDecomposition(int n, int d, double decay, double offset, int k) {
+        Moments m = moments(n, d, decay, offset, 21 + k);
+        PcaModel full = Pca.fromMoments(m, PcaOptions.fixedK(k).withEigensolver(PcaOptions.Eigensolver.EJML));
+        PcaModel top = Pca.fromMoments(m, PcaOptions.fixedK(k).withEigensolver(PcaOptions.Eigensolver.TOP_K));
+        assertEquals("top-k", top.fitInfo().eigensolver(), top.fitInfo().toString());
+        assertTrue(top.fitInfo().fallbacks().isEmpty(), top.fitInfo().fallbacks().toString());
+        assertSameLeading(full, top, k);
+    }
+
+    @Test
+    void javaAndNativeProductsGiveTheSamePairs() {
+        int d = 300;
+        Moments m = moments(3000, d, 50, 2, 5);
+        double[] cov = m.covariance();
+        Pca.Eigen full = Pca.ejmlEigen(m.covariance(), d);
+        for (DenseOps ops : new DenseOps[] {DenseOps.java(), DenseOps.best()}) {
+            TopEigen.Result r;
+            try {
+                r = new TopEigen(cov, d, ops, Pca::smallEigen).leading(20);
+            } catch (TopEigen.NotConverged e) {
+                throw new AssertionError(ops.name() + ": " + e.getMessage(), e);
+            }
+            for (int j = 0; j < 20; j++) {
+                assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], ops.name() + " " + j);
+                double[] v = r.vectors()[j].clone();
+                Pca.normalizeAndOrient(v);
+                assertTrue(PcaReference.maxDiffUpToSign(full.vectors()[j], v) < COMPONENT_ABS, ops.name() + " " + j);
+            }
+        }
+    }
+
+    @Test
+    void varianceFractionPicksTheSameKAsTheFullDecomposition() {
+        Moments m = moments(5000, 400, 40, 3, 8);
+        for (double f : new double[] {0.3, 0.6, 0.9}) {
+            PcaModel full = Pca.fromMoments(m, PcaOptions.variance(f).withEigensolver(PcaOptions.Eigensolver.EJML));
+            PcaModel top = Pca.fromMoments(m, PcaOptions.variance(f).withEigensolver(PcaOptions.Eigensolver.TOP_K));
+            assertEquals("top-k", top.fitInfo().eigensolver(), top.fitInfo().toString());
+            assertEquals(full.k(), top.k(), "k for " + f);
+            assertSameLeading(full, top, full.k());
+        }
+    }
+
+    @Test
+    void aFlatSpectrumNeedingMostComponentsFallsBackToTheFullSolverAndSaysSo() {
+        int d = 300;
+        Random rnd = new Random(3);
+        Moments m = Moments.empty();
+        for (int r = 0; r < 2000; r++) {
+            double[] row = new double[d];
+            for (int i = 0; i < d; i++) {
+                row[i] = rnd.nextGaussian();
+            }
+            m.add(row);
+        }
+        PcaOptions opts = PcaOptions.variance(0.99);
+        PcaModel explicit = Pca.fromMoments(m, opts.withEigensolver(PcaOptions.Eigensolver.TOP_K));
+        assertTrue(explicit.k() > d / 2, "k " + explicit.k());
+        assertTrue(!explicit.fitInfo().eigensolver().equals("top-k"), explicit.fitInfo().toString());
+        assertEquals(1, explicit.fitInfo().fallbacks().size(), explicit.fitInfo().toString());
+        assertTrue(explicit.fitInfo().fallbacks().get(0).contains("TOP_K"), explicit.fitInfo().toString());
+        PcaModel auto = Pca.fromMoments(m, opts);
+        assertTrue(auto.fitInfo().fallbacks().isEmpty(), auto.fitInfo().toString()); // AUTO chose, did not fall back
+        assertTrue(auto.fitInfo().detail().contains("full solver"), auto.fitInfo().toString());
+        PcaModel full = Pca.fromMoments(m, opts.withEigensolver(PcaOptions.Eigensolver.EJML));
+        assertEquals(full.k(), auto.k());
+        assertEquals(full.k(), explicit.k());
+    }
+
+    @Test
+    void autoUsesTopKOnlyForFewComponentsOfWideMatrices() {
+        Moments wide = moments(1500, 400, 30, 0, 9);
+        assertEquals("top-k", Pca.fromMoments(wide, PcaOptions.fixedK(10)).fitInfo().eigensolver());
+        assertTrue(!Pca.fromMoments(wide, PcaOptions.fixedK(200)).fitInfo().eigensolver().equals("top-k"));
+        Moments narrow = moments(500, 40, 5, 0, 9);
+        assertTrue(!Pca.fromMoments(narrow, PcaOptions.fixedK(2)).fitInfo().eigensolver().equals("top-k"));
+    }
+}
