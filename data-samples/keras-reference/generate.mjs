@@ -4,7 +4,7 @@
 // quantized to uint8/uint16 the way tensorflowjs_converter writes it. write_h5.py then writes the same
 // weights as Keras 2 and Keras 3 HDF5. See README.md for what each file is and how to regenerate.
 //
-// Usage: node generate.mjs [outDir]   (default: ./fixtures)
+// Usage: node generate.mjs [outDir] [model id ...]   (default: ./fixtures, every model)
 
 import * as tf from '@tensorflow/tfjs';
 import jpeg from 'jpeg-js';
@@ -26,7 +26,7 @@ const MODELS = [
   { id: 'mobilenet_v2_0.35', arch: 'mobilenet_v2', alpha: 0.35, sizes: [224, 96], head: 5,
     quantize: ['uint8', 'uint16'] },
   { id: 'mobilenet_v2_1.0', arch: 'mobilenet_v2', alpha: 1.0, sizes: [224, 128], head: 0, quantize: ['uint8'] },
-  { id: 'vgg16', arch: 'vgg16', sizes: [64, 32], head: 0, quantize: ['uint8'] },
+  { id: 'vgg16', arch: 'vgg16', sizes: [48, 32], head: 0, quantize: ['uint8'] },
 ];
 const IMAGES = 16;
 
@@ -256,7 +256,8 @@ async function main() {
     fs.writeFileSync(path.join(OUT, `pixels-${s}.u8`), Uint8Array.from(inputs[s].dataSync()));
   }
   const summary = [];
-  for (const m of MODELS) {
+  const only = process.argv.slice(3);
+  for (const m of MODELS.filter((x) => only.length === 0 || only.includes(x.id))) {
     const dir = path.join(OUT, m.id);
     fs.rmSync(dir, { recursive: true, force: true });
     const dequantized = {};
@@ -283,7 +284,8 @@ async function main() {
         net.model.setWeights(dequantized[q]);
         const y = net.features.predict(x);
         writeF32(path.join(dir, `features-${q}-${size}.f32`), y);
-        summary.push(`${m.id} ${q} ${size}px: max |dequantized - float32| feature diff ${
+        console.log(summary[summary.length - 1]);
+      summary.push(`${m.id} ${q} ${size}px: max |dequantized - float32| feature diff ${
           f.sub(y).abs().max().dataSync()[0]}`);
       }
       x.dispose();
@@ -291,7 +293,7 @@ async function main() {
     fs.writeFileSync(path.join(dir, 'layers.json'), JSON.stringify({ arch: m.arch, alpha: m.alpha ?? null,
       sizes: m.sizes, images: IMAGES, head: m.head, quantized: m.quantize }, null, 1));
   }
-  fs.writeFileSync(path.join(OUT, 'generated.txt'), summary.join('\n') + '\n');
+  fs.appendFileSync(path.join(OUT, 'generated.txt'), summary.join('\n') + '\n');
   console.log(summary.join('\n'));
 }
 

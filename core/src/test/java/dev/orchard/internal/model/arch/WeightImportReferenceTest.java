@@ -53,11 +53,11 @@ class WeightImportReferenceTest {
                 Arguments.of("mobilenet_v2_1.0", "model.keras", "float32", 224),
                 Arguments.of("mobilenet_v2_1.0", "tfjs-uint8/model.json", "uint8", 224),
                 Arguments.of("mobilenet_v2_1.0", "tfjs-uint8/model.json", "uint8", 128),
-                Arguments.of("vgg16", "keras2.h5", "float32", 64),
+                Arguments.of("vgg16", "keras2.h5", "float32", 48),
                 Arguments.of("vgg16", "tfjs-float32/model.json", "float32", 32),
                 Arguments.of("vgg16", "keras3.weights.h5", "float32", 32),
-                Arguments.of("vgg16", "model.keras", "float32", 64),
-                Arguments.of("vgg16", "tfjs-uint8/model.json", "uint8", 64),
+                Arguments.of("vgg16", "model.keras", "float32", 48),
+                Arguments.of("vgg16", "tfjs-uint8/model.json", "uint8", 48),
                 Arguments.of("vgg16", "tfjs-uint8/model.json", "uint8", 32));
     }
 
