@@ -7,8 +7,9 @@ For every <fixtures>/<model>/tfjs-float32/model.json that generate.mjs wrote, be
                      root attrs layer_names / backend / keras_version; one group per layer (every layer of
                      the model, weightless ones with an empty weight_names); attr weight_names such as
                      b"Conv1/kernel:0"; each dataset created at <layer group>[weight name], i.e. under
-                     /Conv1/Conv1/kernel:0. VGG16's is chunked and gzip-compressed (h5py's choice, not
-                     Keras'), so both dataset layouts are read.
+                     /Conv1/Conv1/kernel:0. VGG16's datasets are chunked (one chunk per trailing 2-D
+                     slice) and gzip-compressed (not what Keras writes, but valid HDF5 a user may have),
+                     so both dataset layouts are read.
   keras3.weights.h5  Keras 3 `save_weights` layout (keras/src/saving/saving_lib.py, H5IOStore):
                      /vars (the model's own, empty), then /layers/<snake_case class>[_n]/vars/<i> for each
                      layer in model.layers order, numbered per class; no layer names are stored.
@@ -82,7 +83,9 @@ def write_keras2(path, layers, weights, compress):
             names = [f"{name}/{role}:0".encode() for role, _ in ws]
             g.attrs["weight_names"] = np.array(names) if names else np.array([], dtype="S1")
             for (role, value), wname in zip(ws, names):
-                kwargs = {"compression": "gzip", "compression_opts": 6} if compress else {}
+                # chunks of whole trailing 2-D slices keep each chunk one contiguous run of the flat array
+                chunks = tuple([1] * (value.ndim - 2) + list(value.shape[-2:])) if value.ndim >= 2 else value.shape
+                kwargs = {"compression": "gzip", "compression_opts": 6, "chunks": chunks} if compress else {}
                 g.create_dataset(wname.decode(), data=value, **kwargs)
 
 

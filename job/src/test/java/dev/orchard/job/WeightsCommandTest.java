@@ -9,11 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchard.FeatureRecord;
 import dev.orchard.StorageOptions;
 import dev.orchard.internal.sink.Sink;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -58,28 +55,14 @@ class WeightsCommandTest {
         }
     }
 
-    record Captured(int code, String out, String err) {}
-
-    private static Captured cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static RunCommandTest.Captured cli(String... args) {
+        return RunCommandTest.capture(() -> Main.execute(args));
     }
 
     @Test
     void makeModelImportsWeightsAndRecordsWhereTheyCameFrom() throws IOException {
         Path out = tmp.resolve("model");
-        Captured c = cli("make-model", "--weights", weights.resolve("keras2.h5").toString(), "--image-size", "96",
+        RunCommandTest.Captured c = cli("make-model", "--weights", weights.resolve("keras2.h5").toString(), "--image-size", "96",
                 "--output", out.toString());
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("mobilenet_v2 alpha 0.35 at 96 px (1280 features) from keras2-h5 weights"), c.out());
@@ -115,7 +98,7 @@ class WeightsCommandTest {
     }
 
     private List<FeatureRecord> featurize(Path model, String out) {
-        Captured c = cli("featurize", "--input", tmp.resolve("in").toString(), "--model", model.toString(),
+        RunCommandTest.Captured c = cli("featurize", "--input", tmp.resolve("in").toString(), "--model", model.toString(),
                 "--image-size", "96", "--output", tmp.resolve(out).toString(), "--master", "local[2]", "--no-event-log");
         assertEquals(0, c.code(), c.err());
         return Sink.readFeatureFolder(tmp.resolve(out).resolve("features").toString(), StorageOptions.defaults())
@@ -125,7 +108,7 @@ class WeightsCommandTest {
     private void refused(String expected, String... args) {
         Path out = tmp.resolve("refused");
         String[] all = Stream.concat(Arrays.stream(args), Stream.of("--output", out.toString())).toArray(String[]::new);
-        Captured c = cli(all);
+        RunCommandTest.Captured c = cli(all);
         assertEquals(1, c.code(), c.err());
         assertEquals(1, c.err().strip().lines().count(), "one line: " + c.err());
         assertTrue(c.err().startsWith("orchard: ") && c.err().contains(expected), c.err());

@@ -116,17 +116,22 @@ public final class MobileNetV2 {
 
     /** Parameter counts and FLOPs at {@code imageSize}. */
     public static ArchStats stats(int imageSize) {
+        return stats(imageSize, 1.0);
+    }
+
+    /** Parameter counts and FLOPs at {@code imageSize} and width {@code alpha}. */
+    public static ArchStats stats(int imageSize, double alpha) {
         long keras = 0;
         long folded = 0;
         long flops = 0;
-        for (Block b : blocks(imageSize)) {
+        for (Block b : blocks(imageSize, alpha)) {
             for (ConvLayer c : b.convs()) {
                 keras += c.kerasParameters();
                 folded += c.foldedParameters();
                 flops += c.flops();
             }
         }
-        return new ArchStats(keras, folded, flops, FEATURE_DIM);
+        return new ArchStats(keras, folded, flops, featureDim(alpha));
     }
 
     /** The layer structure at {@code imageSize}, alpha 1.0. */

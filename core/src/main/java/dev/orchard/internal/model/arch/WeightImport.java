@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +94,7 @@ public final class WeightImport {
                     }
                 }
             } finally {
-                deleteRecursively(tmp);
+                ModelExporter.deleteRecursively(tmp);
             }
             return result;
         }
@@ -364,16 +363,5 @@ public final class WeightImport {
         ArrayNode ignored = w.putArray("ignoredLayers");
         r.ignored().forEach(ignored::add);
         Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }
