@@ -13,7 +13,7 @@ For every <fixtures>/<model>/tfjs-float32/model.json that generate.mjs wrote, be
   keras3.weights.h5  Keras 3 `save_weights` layout (keras/src/saving/saving_lib.py, H5IOStore):
                      /vars (the model's own, empty), then /layers/<snake_case class>[_n]/vars/<i> for each
                      layer in model.layers order, numbered per class; no layer names are stored.
-  model.keras        Keras 3 zip: metadata.json, config.json (Functional config with layer names and
+  model.keras        (mobilenet_v2_0.35 only) Keras 3 zip: metadata.json, config.json (Functional config with layer names and
                      classes, in model order) and model.weights.h5 (the layout above).
 
 Usage: /usr/bin/python3 write_h5.py [fixtures]
@@ -27,6 +27,10 @@ import zipfile
 
 import h5py
 import numpy as np
+
+# The .keras zip holds the same HDF5 as keras3.weights.h5 plus config.json: written for the small model only,
+# to keep the committed fixtures small.
+KERAS_ZIP = {"mobilenet_v2_0.35"}
 
 ROLE_ORDER = {
     "Conv2D": ["kernel", "bias"],
@@ -128,7 +132,8 @@ def main():
         out = os.path.join(root, model)
         write_keras2(os.path.join(out, "keras2.h5"), layers, weights, compress=model.startswith("vgg16"))
         write_keras3(os.path.join(out, "keras3.weights.h5"), layers, weights)
-        write_keras_zip(os.path.join(out, "model.keras"), layers, weights, model)
+        if model in KERAS_ZIP:
+            write_keras_zip(os.path.join(out, "model.keras"), layers, weights, model)
         print(model, len(layers), "layers,", len(weights), "weights, h5py", h5py.__version__)
 
 
