@@ -1,5 +1,6 @@
 package dev.orchard.job;
 
+import dev.orchard.ModelException;
 import dev.orchard.FeaturizeOptions;
 import dev.orchard.internal.featurize.ImageDecoder;
 import dev.orchard.internal.model.ModelInspector;
@@ -11,6 +12,8 @@ import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.model.arch.MobileNetV2;
 import dev.orchard.internal.model.arch.SampleCnn;
 import dev.orchard.internal.model.arch.Vgg16;
+import dev.orchard.internal.model.arch.WeightImport;
+import dev.orchard.internal.model.weights.WeightsException;
 import dev.orchard.PcaOptions;
 import dev.orchard.internal.probe.ProbeOptions;
 import dev.orchard.OutputFormat;
@@ -445,14 +448,25 @@ final class Commands {
     @Command(name = "make-model", mixinStandardHelpOptions = true,
             description = "Build and export a SavedModel of a known architecture with seeded (not pretrained) weights.")
     static final class MakeModel implements Callable<Integer> {
-        @Option(names = "--arch", required = true, paramLabel = "mobilenet_v2|vgg16|sample_cnn",
+        @Option(names = "--arch", paramLabel = "mobilenet_v2|vgg16|sample_cnn",
                 description = "Architecture: mobilenet_v2 (1280 features, 9 MB), vgg16 (fc2, 4096 features, "
-                        + "537 MB at 224 px) or sample_cnn (128 features). Weights are seeded, not trained.")
+                        + "537 MB at 224 px) or sample_cnn (128 features). Required unless --weights names the "
+                        + "network (then it is told from the layer names).")
         String arch;
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to create.")
         String output;
-        @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", defaultValue = "42", description = "Weight seed when no --weights "
+                + "(default: ${DEFAULT-VALUE}): seeded weights are random, not trained.")
         long seed;
+        @Option(names = "--weights", paramLabel = "FILE",
+                description = "Pretrained weights to import instead of seeded ones: Keras 2 .h5 (what "
+                        + "keras.applications downloads), Keras 3 .weights.h5 or .keras, or a TF.js model.json "
+                        + "(float32 or uint8/uint16-quantized shards beside it). Matched by Keras layer name.")
+        Path weights;
+        @Option(names = "--alpha", paramLabel = "A",
+                description = "MobileNetV2 width multiplier: 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 (default: read from "
+                        + "--weights' shapes, else 1.0).")
+        Double alpha;
         @Option(names = "--image-size", paramLabel = "N",
                 description = "Square input size in pixels (default: 224 for mobilenet_v2 and vgg16, 100 for "
                         + "sample_cnn; mobilenet_v2 >= 32, vgg16 in [32, 320], sample_cnn >= 8).")
@@ -461,10 +475,16 @@ final class Commands {
         @Override
         public Integer call() throws IOException {
             Path dir = Storages.localPath(output);
+            if (weights != null) {
+                return importWeights(dir);
+            }
+            if (arch == null) {
+                throw new UsageException("make-model needs --arch (mobilenet_v2, vgg16 or sample_cnn), or --weights FILE");
+            }
             try {
                 switch (arch) {
                     case MobileNetV2.ARCH -> MobileNetV2.export(dir, seed,
-                            imageSize != null ? imageSize : MobileNetV2.DEFAULT_IMAGE_SIZE);
+                            imageSize != null ? imageSize : MobileNetV2.DEFAULT_IMAGE_SIZE, alpha != null ? alpha : 1.0);
                     case Vgg16.ARCH -> Vgg16.export(dir, seed, imageSize != null ? imageSize : Vgg16.DEFAULT_IMAGE_SIZE);
                     case SampleCnn.ARCH -> SampleCnn.export(dir, seed,
                             imageSize != null ? imageSize : SampleCnn.DEFAULT_IMAGE_SIZE, SampleCnn.DEFAULT_FEATURE_DIM);
@@ -475,6 +495,24 @@ final class Commands {
                 throw new UsageException(e.getMessage()); // the builders name the value and its limits
             }
             System.out.println("Wrote " + arch + " SavedModel to " + dir);
+            return 0;
+        }
+
+        private int importWeights(Path dir) throws IOException {
+            WeightImport.Result r;
+            try {
+                r = WeightImport.export(weights, arch, alpha, imageSize, dir);
+            } catch (WeightsException e) {
+                throw new ModelException(weights.toString(), e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            System.out.println("Wrote " + r.arch() + (Double.isNaN(r.alpha()) ? "" : " alpha " + r.alpha()) + " at "
+                    + r.imageSize() + " px (" + r.featureDim() + " features) from " + r.origin().format().label()
+                    + " weights " + r.origin().file() + " (sha256 " + r.origin().sha256() + ") to " + dir);
+            if (!r.ignored().isEmpty()) {
+                System.out.println("Ignored layers not in the backbone: " + String.join(", ", r.ignored()));
+            }
             return 0;
         }
     }

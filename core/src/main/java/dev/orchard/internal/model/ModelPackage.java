@@ -1,6 +1,8 @@
 package dev.orchard.internal.model;
 
 import dev.orchard.ModelException;
+import dev.orchard.internal.model.arch.WeightImport;
+import dev.orchard.internal.model.weights.WeightsException;
 import dev.orchard.internal.storage.Storage;
 import dev.orchard.StorageException;
 import dev.orchard.StorageOptions;
@@ -83,7 +85,8 @@ public final class ModelPackage implements Serializable {
     public static ModelPackage fromUri(String uri, StorageOptions opts, ModelOverrides overrides) {
         Objects.requireNonNull(uri, "uri");
         if (!Storages.isS3(uri)) {
-            return fromDirectory(Storages.localPath(uri), overrides);
+            Path local = Storages.localPath(uri);
+            return Files.isRegularFile(local) ? fromWeightsFile(local, overrides) : fromDirectory(local, overrides);
         }
         String prefix = Storages.normalize(uri);
         Path tmp;
@@ -99,6 +102,35 @@ public final class ModelPackage implements Serializable {
         } catch (ModelException e) {
             // Name the URI the user gave, not our temporary folder.
             throw new ModelException(prefix, e.getMessage().replace(tmp.toString(), prefix), e);
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Imports a pretrained-weights file (Keras {@code .h5}, {@code .weights.h5}, {@code .keras}, TF.js
+     * {@code model.json}) into a SavedModel of the architecture its layer names tell (MobileNetV2 or VGG16),
+     * at {@code overrides.imageSize()} or 224, in a temporary folder (deleted afterwards), and packs that:
+     * the import runs once, on the driver.
+     *
+     * @throws ModelException if the file cannot be imported (one line naming the file and the reason)
+     */
+    public static ModelPackage fromWeightsFile(Path file, ModelOverrides overrides) {
+        Path tmp;
+        try {
+            tmp = Files.createTempDirectory("orchard-model-import-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder to import " + file, e);
+        }
+        try {
+            Path dir = tmp.resolve("model");
+            WeightImport.export(file, null, null, overrides == null ? null : overrides.imageSize(), dir);
+            ModelPackage local = fromDirectory(dir, overrides);
+            return new ModelPackage(local.zip, local.spec, file.toAbsolutePath().normalize().toString());
+        } catch (WeightsException | IllegalArgumentException e) {
+            throw new ModelException(file.toString(), e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelException(file.toString(), "Cannot import weights " + file + ": " + e.getMessage(), e);
         } finally {
             deleteRecursively(tmp);
         }

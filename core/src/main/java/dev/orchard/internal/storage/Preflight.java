@@ -122,6 +122,12 @@ public final class Preflight {
             return;
         }
         Path dir = Storages.localPath(modelUri);
+        if (Files.isRegularFile(dir)) { // a pretrained-weights file (.h5, .keras, model.json), imported on the driver
+            if (!Files.isReadable(dir)) {
+                throw new StorageException(modelUri, "Weights file " + dir + " is not readable: check its permissions");
+            }
+            return;
+        }
         Path pb = dir.resolve(SAVED_MODEL_FILE);
         if (Files.isRegularFile(pb)) {
             if (!Files.isReadable(pb)) {

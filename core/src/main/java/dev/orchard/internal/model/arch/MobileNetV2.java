@@ -6,6 +6,7 @@ import dev.orchard.internal.model.Preprocessing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -45,6 +46,9 @@ public final class MobileNetV2 {
     /** Keras' BatchNormalization epsilon in MobileNetV2. */
     public static final float BN_EPSILON = 1e-3f;
 
+    /** The width multipliers Keras publishes ImageNet weights for. */
+    public static final double[] ALPHAS = {0.35, 0.5, 0.75, 1.0, 1.3, 1.4};
+
     private static final int[][] BLOCKS = { // {expansion, channels, stride}, block_1 .. block_16
         {6, 24, 2}, {6, 24, 1},
         {6, 32, 2}, {6, 32, 1}, {6, 32, 1},
@@ -71,48 +75,103 @@ public final class MobileNetV2 {
      * @throws IOException if the folder holds something other than a SavedModel, or writing fails
      */
     public static void export(Path outputDir, long seed, int imageSize) throws IOException {
-        List<Block> blocks = blocks(imageSize);
+        export(outputDir, seed, imageSize, 1.0);
+    }
+
+    /**
+     * Exports the model of width multiplier {@code alpha} for square {@code imageSize} inputs.
+     *
+     * @param alpha one of {@link #ALPHAS}
+     */
+    public static void export(Path outputDir, long seed, int imageSize, double alpha) throws IOException {
+        List<Block> blocks = blocks(imageSize, alpha);
         ModelMetadata meta = new ModelMetadata(ARCH, Preprocessing.MOBILENET_V2, imageSize);
-        ArchExporter.export(outputDir, meta, (tf, images, weights) -> build(tf, images, blocks, weights, seed, true));
+        ArchExporter.export(outputDir, meta, (tf, images, weights) -> build(tf, images, blocks, weights,
+                new NetBuilder.Seeded(seed), true, false));
+    }
+
+    /** Features out: 1280, or {@code _make_divisible(1280 * alpha, 8)} when alpha > 1 (Keras widens only then). */
+    public static int featureDim(double alpha) {
+        return alpha > 1.0 ? makeDivisible(1280 * alpha) : FEATURE_DIM;
+    }
+
+    /**
+     * Keras' {@code _make_divisible(v, 8)}: the multiple of 8 nearest {@code v} (halves up), at least 8,
+     * and not more than 10% below {@code v}.
+     */
+    static int makeDivisible(double v) {
+        int divisor = 8;
+        int rounded = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
+        return rounded < 0.9 * v ? rounded + divisor : rounded;
+    }
+
+    /** Keras' batch norm layer name after convolution {@code conv}: {@code bn_Conv1}, {@code Conv_1_bn}, {@code X_BN}. */
+    static String batchNormName(String conv) {
+        return switch (conv) {
+            case "Conv1" -> "bn_Conv1";
+            case "Conv_1" -> "Conv_1_bn";
+            default -> conv + "_BN";
+        };
     }
 
     /** Parameter counts and FLOPs at {@code imageSize}. */
     public static ArchStats stats(int imageSize) {
+        return stats(imageSize, 1.0);
+    }
+
+    /** Parameter counts and FLOPs at {@code imageSize} and width {@code alpha}. */
+    public static ArchStats stats(int imageSize, double alpha) {
         long keras = 0;
         long folded = 0;
         long flops = 0;
-        for (Block b : blocks(imageSize)) {
+        for (Block b : blocks(imageSize, alpha)) {
             for (ConvLayer c : b.convs()) {
                 keras += c.kerasParameters();
                 folded += c.foldedParameters();
                 flops += c.flops();
             }
         }
-        return new ArchStats(keras, folded, flops, FEATURE_DIM);
+        return new ArchStats(keras, folded, flops, featureDim(alpha));
     }
 
-    /** The layer structure at {@code imageSize}. */
+    /** The layer structure at {@code imageSize}, alpha 1.0. */
     static List<Block> blocks(int imageSize) {
+        return blocks(imageSize, 1.0);
+    }
+
+    /**
+     * The layer structure at {@code imageSize} and width multiplier {@code alpha}, as Keras builds it:
+     * {@code Conv1} has {@code _make_divisible(32 alpha)} filters, each block projects to
+     * {@code _make_divisible(int(c alpha))} and expands its actual input 6x, and {@code Conv_1} has
+     * {@link #featureDim(double)}.
+     */
+    static List<Block> blocks(int imageSize, double alpha) {
+        if (Arrays.stream(ALPHAS).noneMatch(a -> a == alpha)) {
+            throw new IllegalArgumentException("MobileNetV2 alpha must be one of " + Arrays.toString(ALPHAS)
+                    + " (the widths Keras publishes) but was " + alpha);
+        }
         if (imageSize < MIN_IMAGE_SIZE || imageSize > ModelOverrides.MAX_IMAGE_SIZE) {
             throw new IllegalArgumentException("MobileNetV2 imageSize must be in [" + MIN_IMAGE_SIZE + ", "
                     + ModelOverrides.MAX_IMAGE_SIZE + "] but was " + imageSize);
         }
         List<Block> blocks = new ArrayList<>();
-        ConvLayer stem = new ConvLayer("Conv1", false, 3, 2, 3, 32, imageSize, imageSize,
+        int first = makeDivisible(32 * alpha);
+        ConvLayer stem = new ConvLayer("Conv1", false, 3, 2, 3, first, imageSize, imageSize,
                 correctPad(imageSize, imageSize), true, false, ConvLayer.Activation.RELU6);
         blocks.add(new Block("Conv1", List.of(stem), false));
         int h = stem.outH();
         int w = stem.outW();
         // block 0 ("expanded_conv"): expansion 1, so no expand layer
-        ConvLayer dw0 = new ConvLayer("expanded_conv_depthwise", true, 3, 1, 32, 32, h, w, null, true, false,
+        int c0 = makeDivisible((int) (16 * alpha));
+        ConvLayer dw0 = new ConvLayer("expanded_conv_depthwise", true, 3, 1, first, first, h, w, null, true, false,
                 ConvLayer.Activation.RELU6);
-        ConvLayer pr0 = new ConvLayer("expanded_conv_project", false, 1, 1, 32, 16, h, w, null, true, false,
+        ConvLayer pr0 = new ConvLayer("expanded_conv_project", false, 1, 1, first, c0, h, w, null, true, false,
                 ConvLayer.Activation.NONE);
-        blocks.add(new Block("expanded_conv", List.of(dw0, pr0), false));
-        int in = 16;
+        blocks.add(new Block("expanded_conv", List.of(dw0, pr0), first == c0));
+        int in = c0;
         for (int i = 0; i < BLOCKS.length; i++) {
             int t = BLOCKS[i][0];
-            int c = BLOCKS[i][1];
+            int c = makeDivisible((int) (BLOCKS[i][1] * alpha));
             int s = BLOCKS[i][2];
             String name = "block_" + (i + 1);
             int mid = t * in;
@@ -127,7 +186,7 @@ public final class MobileNetV2 {
             h = dw.outH();
             w = dw.outW();
         }
-        ConvLayer head = new ConvLayer("Conv_1", false, 1, 1, in, FEATURE_DIM, h, w, null, true, false,
+        ConvLayer head = new ConvLayer("Conv_1", false, 1, 1, in, featureDim(alpha), h, w, null, true, false,
                 ConvLayer.Activation.RELU6);
         blocks.add(new Block("Conv_1", List.of(head), false));
         return blocks;
@@ -157,7 +216,13 @@ public final class MobileNetV2 {
     /** As above; {@code explicitPadding} as in {@link NetBuilder}. */
     static Operand<TFloat32> build(Ops tf, Operand<TFloat32> images, List<Block> blocks, Weights weights, long seed,
                                    boolean foldBatchNorm, boolean explicitPadding) {
-        NetBuilder nb = new NetBuilder(tf, weights, seed, foldBatchNorm, BN_EPSILON, explicitPadding);
+        return build(tf, images, blocks, weights, new NetBuilder.Seeded(seed), foldBatchNorm, explicitPadding);
+    }
+
+    /** As above, the weights from {@code source}. */
+    static Operand<TFloat32> build(Ops tf, Operand<TFloat32> images, List<Block> blocks, Weights weights,
+                                   NetBuilder.WeightSource source, boolean foldBatchNorm, boolean explicitPadding) {
+        NetBuilder nb = new NetBuilder(tf, weights, source, foldBatchNorm, BN_EPSILON, explicitPadding);
         Operand<TFloat32> x = images;
         for (Block b : blocks) {
             Operand<TFloat32> blockIn = x;

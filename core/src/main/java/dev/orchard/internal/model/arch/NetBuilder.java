@@ -29,7 +29,7 @@ final class NetBuilder {
 
     private final Ops tf;
     private final Weights weights;
-    private final Random random;
+    private final WeightSource source;
     private final boolean foldBatchNorm;
     private final float epsilon;
     private final boolean explicitPadding;
@@ -44,9 +44,15 @@ final class NetBuilder {
      *                        SAME, which saves a copy of the activations per such layer
      */
     NetBuilder(Ops tf, Weights weights, long seed, boolean foldBatchNorm, float epsilon, boolean explicitPadding) {
+        this(tf, weights, new Seeded(seed), foldBatchNorm, epsilon, explicitPadding);
+    }
+
+    /** As above, the weights taken from {@code source} (seeded, or imported from a file). */
+    NetBuilder(Ops tf, Weights weights, WeightSource source, boolean foldBatchNorm, float epsilon,
+               boolean explicitPadding) {
         this.tf = tf;
         this.weights = weights;
-        this.random = new Random(seed);
+        this.source = source;
         this.foldBatchNorm = foldBatchNorm;
         this.epsilon = epsilon;
         this.explicitPadding = explicitPadding;
@@ -55,9 +61,8 @@ final class NetBuilder {
     /** Applies one convolution layer, with its padding, bias or batch norm, and activation. */
     Operand<TFloat32> conv(Operand<TFloat32> x, ConvLayer layer) {
         Ops s = tf.withSubScope(layer.name());
-        int fanIn = layer.depthwise() ? layer.k() * layer.k() : layer.k() * layer.k() * layer.in();
-        float[] kernel = ModelExporter.heNormal(random, fanIn, Math.toIntExact(layer.kernelSize()));
-        float[] bias = layer.bias() ? ModelExporter.normal(random, BIAS_STD, layer.out()) : null;
+        float[] kernel = source.kernel(layer);
+        float[] bias = layer.bias() ? source.bias(layer) : null;
         long[] kernelShape = layer.depthwise()
                 ? new long[] {layer.k(), layer.k(), layer.in(), 1}
                 : new long[] {layer.k(), layer.k(), layer.in(), layer.out()};
@@ -70,10 +75,11 @@ final class NetBuilder {
         }
         String padding = pad ? "VALID" : "SAME";
         if (layer.batchNorm()) {
-            float[] gamma = uniform(0.5, 1.5, layer.out());
-            float[] beta = ModelExporter.normal(random, BN_STD, layer.out());
-            float[] mean = ModelExporter.normal(random, BN_STD, layer.out());
-            float[] var = uniform(0.5, 1.5, layer.out());
+            float[][] bn = source.batchNorm(layer);
+            float[] gamma = bn[0];
+            float[] beta = bn[1];
+            float[] mean = bn[2];
+            float[] var = bn[3];
             if (foldBatchNorm) {
                 bias = fold(kernel, layer.out(), gamma, beta, mean, var, epsilon);
                 y = convOp(s, y, weights.create(s, "kernel", kernel, kernelShape), layer, padding);
@@ -109,10 +115,10 @@ final class NetBuilder {
             throw new IllegalArgumentException("dense layer " + layer.name() + " must be 1x1 on 1x1 with a bias");
         }
         Ops s = tf.withSubScope(layer.name());
-        float[] kernel = ModelExporter.heNormal(random, layer.in(), Math.toIntExact(layer.kernelSize()));
+        float[] kernel = source.kernel(layer);
         Operand<TFloat32> k = weights.create(s, "kernel", kernel, layer.in(), layer.out());
         kernel = null; // let the (possibly 411 MB) array go before drawing the bias
-        float[] bias = ModelExporter.normal(random, BIAS_STD, layer.out());
+        float[] bias = source.bias(layer);
         Operand<TFloat32> y = s.nn.biasAdd(s.linalg.matMul(x, k), weights.create(s, "bias", bias, layer.out()));
         return layer.activation() == ConvLayer.Activation.RELU ? s.nn.relu(y) : y;
     }
@@ -145,11 +151,54 @@ final class NetBuilder {
         return bias;
     }
 
-    private float[] uniform(double lo, double hi, int count) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = (float) (lo + (hi - lo) * random.nextDouble());
+    /**
+     * Where a layer's weights come from, asked in the order kernel, bias (if the layer has one), batch norm.
+     * Shapes: kernel {@code [k, k, in, out]} ({@code [k, k, in, 1]} depthwise, {@code [in, out]} for a dense
+     * layer), bias and each batch norm array {@code [out]}.
+     */
+    interface WeightSource {
+        float[] kernel(ConvLayer layer);
+
+        float[] bias(ConvLayer layer);
+
+        /** {gamma, beta, moving mean, moving variance}. */
+        float[][] batchNorm(ConvLayer layer);
+    }
+
+    /** Seeded random weights, drawn as the class comment says. */
+    static final class Seeded implements WeightSource {
+        private final Random random;
+
+        Seeded(long seed) {
+            this.random = new Random(seed);
         }
-        return v;
+
+        @Override
+        public float[] kernel(ConvLayer layer) {
+            int fanIn = layer.depthwise() ? layer.k() * layer.k() : layer.k() * layer.k() * layer.in();
+            return ModelExporter.heNormal(random, fanIn, Math.toIntExact(layer.kernelSize()));
+        }
+
+        @Override
+        public float[] bias(ConvLayer layer) {
+            return ModelExporter.normal(random, BIAS_STD, layer.out());
+        }
+
+        @Override
+        public float[][] batchNorm(ConvLayer layer) {
+            float[] gamma = uniform(0.5, 1.5, layer.out());
+            float[] beta = ModelExporter.normal(random, BN_STD, layer.out());
+            float[] mean = ModelExporter.normal(random, BN_STD, layer.out());
+            float[] var = uniform(0.5, 1.5, layer.out());
+            return new float[][] {gamma, beta, mean, var};
+        }
+
+        private float[] uniform(double lo, double hi, int count) {
+            float[] v = new float[count];
+            for (int i = 0; i < count; i++) {
+                v[i] = (float) (lo + (hi - lo) * random.nextDouble());
+            }
+            return v;
+        }
     }
 }

@@ -38,6 +38,8 @@ public final class Vgg16 {
      */
     public static final int MAX_IMAGE_SIZE = 320;
     public static final int FEATURE_DIM = 4096;
+    /** Features without the classifier ({@code include_top=False, pooling="avg"}): block5's channels. */
+    public static final int NO_TOP_FEATURE_DIM = 512;
 
     private static final int[][] BLOCKS = {{2, 64}, {2, 128}, {3, 256}, {3, 512}, {3, 512}}; // {convs, channels}
 
@@ -79,6 +81,14 @@ public final class Vgg16 {
     }
 
     static Structure structure(int imageSize) {
+        return structure(imageSize, true);
+    }
+
+    /**
+     * The layer structure; without {@code top}, as {@code VGG16(include_top=False, pooling="avg")}: the
+     * convolutions, then a global average pool of {@code block5_pool} (512 features), no fc layers.
+     */
+    static Structure structure(int imageSize, boolean top) {
         if (imageSize < MIN_IMAGE_SIZE || imageSize > MAX_IMAGE_SIZE) {
             throw new IllegalArgumentException("VGG16 imageSize must be in [" + MIN_IMAGE_SIZE + ", "
                     + MAX_IMAGE_SIZE + "] but was " + imageSize);
@@ -96,6 +106,9 @@ public final class Vgg16 {
             blocks.add(convs);
             size /= 2; // max pool 2x2 stride 2, VALID
         }
+        if (!top) {
+            return new Structure(blocks, List.of());
+        }
         int flat = size * size * in;
         List<ConvLayer> dense = List.of(
                 new ConvLayer("fc1", false, 1, 1, flat, FEATURE_DIM, 1, 1, null, false, true, ConvLayer.Activation.RELU),
@@ -106,7 +119,13 @@ public final class Vgg16 {
 
     /** Builds the network on {@code images}: float32 {@code [batch, 4096]}. */
     static Operand<TFloat32> build(Ops tf, Operand<TFloat32> images, Structure s, Weights weights, long seed) {
-        NetBuilder nb = new NetBuilder(tf, weights, seed, true, 0f, false);
+        return build(tf, images, s, weights, new NetBuilder.Seeded(seed));
+    }
+
+    /** As above, the weights from {@code source}; {@code [batch, 512]} for a structure without fc layers. */
+    static Operand<TFloat32> build(Ops tf, Operand<TFloat32> images, Structure s, Weights weights,
+                                   NetBuilder.WeightSource source) {
+        NetBuilder nb = new NetBuilder(tf, weights, source, true, 0f, false);
         Operand<TFloat32> x = images;
         for (int b = 0; b < s.blocks().size(); b++) {
             for (ConvLayer c : s.blocks().get(b)) {
@@ -114,6 +133,9 @@ public final class Vgg16 {
             }
             x = tf.withName("block" + (b + 1) + "_pool").nn.maxPool(x,
                     tf.constant(new int[] {1, 2, 2, 1}), tf.constant(new int[] {1, 2, 2, 1}), "VALID");
+        }
+        if (s.dense().isEmpty()) {
+            return tf.withName("global_average_pooling2d").math.mean(x, tf.constant(new int[] {1, 2}));
         }
         x = tf.withName("flatten").reshape(x, tf.constant(new int[] {-1, Math.toIntExact(s.dense().get(0).in())}));
         for (ConvLayer d : s.dense()) {
