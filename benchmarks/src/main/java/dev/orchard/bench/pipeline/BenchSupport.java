@@ -51,7 +51,7 @@ public final class BenchSupport {
     }
 
     /**
-     * Copies the sample into {@code root/<Class>/r<copy>_<name>} until at least {@code n} images
+     * Hard-links (or copies, where links are refused) the sample into {@code root/<Class>/r<copy>_<name>} until at least {@code n} images
      * exist (whole copies of the sample, so every class keeps its share).
      *
      * @return for each written image, in the order an {@code ImageListing} of {@code root} sorts
@@ -66,7 +66,13 @@ public final class BenchSupport {
                 Path rel = training.relativize(src);
                 Path dst = root.resolve(rel.getParent()).resolve("r" + c + "_" + src.getFileName());
                 Files.createDirectories(dst.getParent());
-                Files.copy(src, dst);
+                if (!Files.exists(dst)) {
+                    try {
+                        Files.createLink(dst, src.toAbsolutePath()); // same bytes, no disk: 30k images in seconds
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(src, dst);
+                    }
+                }
                 source.put(dst.toAbsolutePath().toString(), i);
             }
         }

@@ -59,7 +59,7 @@ public final class PipelineVsRaw {
     private PipelineVsRaw() {}
 
     record Run(String variant, int size, int round, long images, double seconds, double cpuSeconds,
-               double stageSeconds, String loadBefore, String loadAfter) {
+               double stageSeconds, String loadBefore, String loadAfter, ThreadCpu threads) {
         double ips() {
             return images / seconds;
         }
@@ -114,6 +114,10 @@ public final class PipelineVsRaw {
                                         + " %.2f CPU-ms/image, load %s -> %s%n", r.round(), r.variant(), size,
                                 r.images(), r.seconds(), r.ips(), 1000 * r.cpuSeconds() / r.images(),
                                 r.loadBefore(), r.loadAfter());
+                        System.out.println("    CPU by thread role: " + r.threads().perImage(r.images()));
+                        if (a.containsKey("threads")) {
+                            System.out.println("    threads: " + r.threads().threads());
+                        }
                     }
                 }
             }
@@ -137,6 +141,7 @@ public final class PipelineVsRaw {
         try (LoadedModel model = ExecutorModels.load(pkg)) {
             model.run(decoded[0], 1); // load-time graph optimisation is not inference speed
             String before = BenchSupport.loadAverage();
+            ThreadCpu threads = ThreadCpu.start();
             long cpu0 = BenchSupport.processCpuNanos();
             long t0 = System.nanoTime();
             for (int start = 0; start < order.length; start += batch) {
@@ -148,7 +153,9 @@ public final class PipelineVsRaw {
             }
             double s = (System.nanoTime() - t0) / 1e9;
             double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
-            return new Run("raw", size, round, order.length, s, cpu, s, before, BenchSupport.loadAverage());
+            threads.close();
+            return new Run("raw", size, round, order.length, s, cpu, s, before, BenchSupport.loadAverage(),
+                    threads);
         }
     }
 
@@ -165,6 +172,7 @@ public final class PipelineVsRaw {
     private static Run pipeline(Path tree, Path out, Path modelDir, int batch, String master, int n, int size,
                                 int round) throws Exception {
         String before = BenchSupport.loadAverage();
+        ThreadCpu threads = ThreadCpu.start();
         long cpu0 = BenchSupport.processCpuNanos();
         long t0 = System.nanoTime();
         int code = Main.execute("featurize", "--input", tree.toString(), "--output", out.toString(),
@@ -172,6 +180,7 @@ public final class PipelineVsRaw {
                 "--master", master);
         double s = (System.nanoTime() - t0) / 1e9;
         double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
+        threads.close();
         if (code != 0) {
             throw new IllegalStateException("orchard featurize exited with " + code);
         }
@@ -186,7 +195,7 @@ public final class PipelineVsRaw {
         double stage = report.path("timingsSeconds").path("featurize").asDouble(Double.NaN);
         System.out.println("    report.json: featurized " + featurized + ", inferences " + inferences
                 + " (CNN once per image), timings " + report.path("timingsSeconds"));
-        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage());
+        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage(), threads);
     }
 
     /** Every pipeline feature vector equals the raw model's on the same decoded image. */

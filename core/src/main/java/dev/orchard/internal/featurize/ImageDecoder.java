@@ -20,7 +20,7 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>The resize matches TF2's {@code tf.image.resize(..., "bilinear")}, i.e. {@code ResizeBilinear} with
  * {@code half_pixel_centers=True}: output pixel {@code x} samples the source at
- * {@code (x + 0.5) * in/out - 0.5}, clamped to the edges. Thread-safe (stateless).
+ * {@code (x + 0.5) * in/out - 0.5}, clamped to the edges. Thread-safe (its only state is a cache of immutable sampling positions).
  *
  * <p><b>Why decode and resize run here, in Java, and not in the TensorFlow graph.</b> Measured side by side
  * (benchmarks/README.md, "Model throughput"; 100x100 JPEG to a 224x224 MobileNetV2 input, one thread):
@@ -172,31 +172,47 @@ public final class ImageDecoder {
      * {@code top + (bottom - top) * yLerp} of two such rows, and the model's preprocessing runs over the
      * whole row. The same float operations in the same order as the per-pixel form, so the same bits,
      * at about a quarter of the CPU time (measured: 530 to ~120 µs for 100x100 to 224x224): upsampling
-     * reuses each source row for about two output rows, and the row loops vectorise.
+     * reuses each source row for about two output rows, and the row loops vectorise. No allocation per
+     * source row (a two-row window), and the sampling positions are cached per source size.
      */
     private void resizeBilinear(int[] rgb, int sw, int sh, float[] out, int offset) {
-        float scaleY = sh / (float) height;
-        float scaleX = sw / (float) width;
-        int[] x0 = new int[width];
-        int[] x1 = new int[width];
-        float[] xl = new float[width];
-        for (int x = 0; x < width; x++) {
-            float in = (x + 0.5f) * scaleX - 0.5f;
-            int f = (int) Math.floor(in);
-            x0[x] = Math.max(f, 0);
-            x1[x] = Math.min(f + 1, sw - 1);
-            xl[x] = in - f;
-        }
+        Taps xs = taps(sw, width, true);
+        Taps ys = taps(sh, height, false);
         int rowLen = width * 3;
-        float[][] rows = new float[sh][];
+        // Two source rows interpolated horizontally, reused while the output rows still need them: output
+        // row y needs source rows ys.lo[y] <= ys.hi[y], both non-decreasing in y, so a window of two holds
+        // every row as long as it is needed and each is computed once (no per-row arrays).
+        float[] a = new float[rowLen];
+        float[] b = new float[rowLen];
+        int aRow = -1;
+        int bRow = -1;
         float[] line = new float[rowLen];
         int o = offset;
         for (int y = 0; y < height; y++) {
-            float in = (y + 0.5f) * scaleY - 0.5f;
-            int f = (int) Math.floor(in);
-            float[] top = row(rows, rgb, sw, Math.max(f, 0), x0, x1, xl);
-            float[] bottom = row(rows, rgb, sw, Math.min(f + 1, sh - 1), x0, x1, xl);
-            float yl = in - f;
+            int t = ys.lo[y];
+            int u = ys.hi[y];
+            if (aRow != t) {
+                if (bRow == t) {
+                    float[] swap = a;
+                    a = b;
+                    b = swap;
+                    aRow = t;
+                    bRow = -1;
+                } else {
+                    row(rgb, sw, t, xs, a);
+                    aRow = t;
+                }
+            }
+            float[] top = a;
+            float[] bottom = a;
+            if (u != t) {
+                if (bRow != u) {
+                    row(rgb, sw, u, xs, b);
+                    bRow = u;
+                }
+                bottom = b;
+            }
+            float yl = ys.lerp[y];
             // Into a row of its own at the same index as its inputs, then one copy: with `out[o + i]` the JIT
             // cannot rule out that `out` is `top` at another offset and leaves the loop scalar.
             for (int i = 0; i < rowLen; i++) {
@@ -208,34 +224,63 @@ public final class ImageDecoder {
         }
     }
 
-    /** Source row {@code y} interpolated horizontally to the target width, interleaved RGB; computed once. */
-    private static float[] row(float[][] rows, int[] rgb, int sw, int y, int[] x0, int[] x1, float[] xl) {
-        float[] r = rows[y];
-        if (r != null) {
-            return r;
+    /**
+     * Where output pixel {@code i} of {@code out} samples a source of {@code in} pixels: between {@code lo[i]}
+     * and {@code hi[i]} with weight {@code lerp[i]} on {@code hi} (half-pixel centres, clamped to the edges).
+     * Column taps ({@code lo}, {@code hi} already times 1 pixel) depend only on the source size, so the last
+     * ones are kept: a set of same-size photos computes them once.
+     */
+    private record Taps(int in, int[] lo, int[] hi, float[] lerp) {}
+
+    private volatile Taps lastX;
+    private volatile Taps lastY;
+
+    private Taps taps(int in, int out, boolean columns) {
+        Taps last = columns ? lastX : lastY;
+        if (last != null && last.in == in) {
+            return last;
         }
-        // Unpack the source row to interleaved floats first (exact: 0..255), so the gathers below read
-        // floats from L1 instead of unpacking the same packed pixel for about two output pixels each.
-        float[] src = new float[sw * 3];
+        float scale = in / (float) out;
+        int[] lo = new int[out];
+        int[] hi = new int[out];
+        float[] lerp = new float[out];
+        for (int i = 0; i < out; i++) {
+            float at = (i + 0.5f) * scale - 0.5f;
+            int f = (int) Math.floor(at);
+            lo[i] = Math.max(f, 0);
+            hi[i] = Math.min(f + 1, in - 1);
+            lerp[i] = at - f;
+        }
+        Taps t = new Taps(in, lo, hi, lerp);
+        if (columns) {
+            lastX = t;
+        } else {
+            lastY = t;
+        }
+        return t;
+    }
+
+    /**
+     * Source row {@code y} interpolated horizontally to the target width into {@code r}, interleaved RGB,
+     * straight from the packed pixels: the same float operations on the same values (0..255 are exact in
+     * float) as unpacking the row to floats first, without that extra pass and array.
+     */
+    private static void row(int[] rgb, int sw, int y, Taps xs, float[] r) {
         int base = y * sw;
-        for (int x = 0, o = 0; x < sw; x++, o += 3) {
-            int p = rgb[base + x];
-            src[o] = p >> 16 & 0xff;
-            src[o + 1] = p >> 8 & 0xff;
-            src[o + 2] = p & 0xff;
-        }
-        int width = xl.length;
-        r = new float[width * 3];
-        for (int x = 0, o = 0; x < width; x++, o += 3) {
-            int left = x0[x] * 3;
-            int right = x1[x] * 3;
+        int[] x0 = xs.lo;
+        int[] x1 = xs.hi;
+        float[] xl = xs.lerp;
+        for (int x = 0, o = 0; x < xl.length; x++, o += 3) {
+            int left = rgb[base + x0[x]];
+            int right = rgb[base + x1[x]];
             float t = xl[x];
-            r[o] = src[left] + (src[right] - src[left]) * t;
-            r[o + 1] = src[left + 1] + (src[right + 1] - src[left + 1]) * t;
-            r[o + 2] = src[left + 2] + (src[right + 2] - src[left + 2]) * t;
+            float lr = left >> 16 & 0xff;
+            float lg = left >> 8 & 0xff;
+            float lb = left & 0xff;
+            r[o] = lr + ((right >> 16 & 0xff) - lr) * t;
+            r[o + 1] = lg + ((right >> 8 & 0xff) - lg) * t;
+            r[o + 2] = lb + ((right & 0xff) - lb) * t;
         }
-        rows[y] = r;
-        return r;
     }
 
 }

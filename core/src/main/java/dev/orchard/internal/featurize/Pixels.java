@@ -3,6 +3,8 @@ package dev.orchard.internal.featurize;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
@@ -33,6 +35,10 @@ final class Pixels {
         if (type == ColorSpace.TYPE_CMYK && raster.getNumBands() == 4) {
             return Cmyk.toRgb(raster, 0);
         }
+        int[] fast = interleavedBytes(img);
+        if (fast != null) {
+            return fast;
+        }
         boolean plain = !(cm instanceof IndexColorModel)
                 && (type == ColorSpace.TYPE_GRAY || type == ColorSpace.TYPE_RGB)
                 && sameBits(cm);
@@ -58,6 +64,54 @@ final class Pixels {
                 int b = colorBands == 3 ? to8(row[o + 2], bits) : r;
                 int a = alpha ? to8(row[o + colorBands], bits) : 255;
                 out[y * w + x] = onWhite(a, r, g, b);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What ImageIO's JPEG reader returns for nearly every photo, {@link BufferedImage#TYPE_3BYTE_BGR} (and
+     * {@link BufferedImage#TYPE_BYTE_GRAY} for grayscale), read straight from its byte array: the same values
+     * the general path below gets through {@code Raster.getPixels}, at a fraction of the cost (measured: that
+     * call was ~60 % of decoding a 100x100 JPEG, one virtual call per sample). {@code null} for any other
+     * layout (the general path handles it).
+     */
+    private static int[] interleavedBytes(BufferedImage img) {
+        int imageType = img.getType();
+        if (imageType != BufferedImage.TYPE_3BYTE_BGR && imageType != BufferedImage.TYPE_BYTE_GRAY) {
+            return null;
+        }
+        Raster raster = img.getRaster();
+        if (!(raster.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
+                || !(raster.getSampleModel() instanceof ComponentSampleModel sm)
+                || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0) {
+            return null;
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int pixelStride = sm.getPixelStride();
+        int scanline = sm.getScanlineStride();
+        int[] offsets = sm.getBandOffsets();
+        byte[] data = db.getData();
+        int base = db.getOffset();
+        int[] out = new int[w * h];
+        if (imageType == BufferedImage.TYPE_BYTE_GRAY) {
+            for (int y = 0; y < h; y++) {
+                int i = base + y * scanline + offsets[0];
+                for (int x = 0; x < w; x++, i += pixelStride) {
+                    int v = data[i] & 0xff;
+                    out[y * w + x] = v << 16 | v << 8 | v;
+                }
+            }
+            return out;
+        }
+        int ro = offsets[0];
+        int go = offsets[1];
+        int bo = offsets[2];
+        for (int y = 0; y < h; y++) {
+            int i = base + y * scanline;
+            for (int x = 0; x < w; x++, i += pixelStride) {
+                out[y * w + x] = (data[i + ro] & 0xff) << 16 | (data[i + go] & 0xff) << 8 | (data[i + bo] & 0xff);
             }
         }
         return out;
