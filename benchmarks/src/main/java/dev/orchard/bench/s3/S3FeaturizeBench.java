@@ -187,6 +187,8 @@ public final class S3FeaturizeBench {
                 if (line.startsWith("CALL ")) {
                     callLines.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
                             Long.parseLong(f[4])});
+                } else if (line.startsWith("THREADS ")) {
+                    System.out.println("    threads (CPU-ms) call " + f[1] + ": " + (f.length > 2 ? f[2] : ""));
                 } else if (line.startsWith("PROCESS ")) {
                     processCpu = Long.parseLong(f[1]);
                 } else {

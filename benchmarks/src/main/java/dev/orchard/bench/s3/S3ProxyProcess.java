@@ -99,7 +99,7 @@ final class S3ProxyProcess implements AutoCloseable {
     }
 
     private void awaitPort(int port) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("S3Proxy exited; see " + home.resolve("s3proxy.log"));
