@@ -34,7 +34,7 @@ public final class BenchSupport {
     }
 
     /** The sample JPEGs, sorted by path (class folder, then name). */
-    static List<Path> sampleImages(Path training) throws IOException {
+    public static List<Path> sampleImages(Path training) throws IOException {
         if (!Files.isDirectory(training)) {
             throw new IllegalArgumentException("sample folder " + training.toAbsolutePath()
                     + " not found: run from the repository root or pass --sample DIR");
@@ -57,7 +57,7 @@ public final class BenchSupport {
      * @return for each written image, in the order an {@code ImageListing} of {@code root} sorts
      *         them, the index of its source in {@code sample}
      */
-    static Map<String, Integer> replicate(List<Path> sample, Path training, Path root, int n) throws IOException {
+    public static Map<String, Integer> replicate(List<Path> sample, Path training, Path root, int n) throws IOException {
         int copies = (n + sample.size() - 1) / sample.size();
         Map<String, Integer> source = new LinkedHashMap<>();
         for (int c = 0; c < copies; c++) {
@@ -79,7 +79,7 @@ public final class BenchSupport {
         return source;
     }
 
-    static Path sampleRoot(Map<String, String> a) {
+    public static Path sampleRoot(Map<String, String> a) {
         return Paths.get(a.getOrDefault("sample", SAMPLE_TRAINING));
     }
 

@@ -38,7 +38,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -147,7 +149,8 @@ final class S3Storage implements Storage, AutoCloseable {
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(SOCKET_TIMEOUT)
                         .maxConnections(MAX_CONNECTIONS))
-                .forcePathStyle(options.pathStyle());
+                .forcePathStyle(options.pathStyle())
+                .endpointProvider(new CachingS3EndpointProvider(S3EndpointProvider.defaultProvider()));
         if (options.endpoint() != null) {
             builder.endpointOverride(endpointUri(options.endpoint()))
                     // S3-compatible servers (S3Proxy, older MinIO, Ceph) reject the flexible
@@ -272,12 +275,32 @@ final class S3Storage implements Storage, AutoCloseable {
     public byte[] readAllBytes(String uri) throws IOException {
         S3Uri where = S3Uri.parse(uri);
         try {
-            return s3.getObjectAsBytes(b -> b.bucket(where.bucket()).key(where.key())).asByteArray();
+            return s3.getObject(b -> b.bucket(where.bucket()).key(where.key()), S3Storage::body);
         } catch (NoSuchKeyException e) {
             throw noSuchFile(uri, e);
         } catch (SdkException e) {
             throw failure("read", where, e);
         }
+    }
+
+    /**
+     * The whole body in one array of exactly its length: one copy from the socket, where the SDK's
+     * {@code toBytes()} and {@code asByteArray()} copy it three more times. As a response transformer
+     * (not a stream handed out), a body cut short is retried like any other I/O error.
+     */
+    private static byte[] body(GetObjectResponse response, InputStream in) throws IOException {
+        Long length = response.contentLength();
+        if (length == null || length < 0 || length > Integer.MAX_VALUE - 8) {
+            return in.readAllBytes();
+        }
+        byte[] bytes = in.readNBytes(length.intValue());
+        if (bytes.length < length) {
+            throw new java.io.EOFException("S3 object body ended after " + bytes.length + " of " + length + " bytes");
+        }
+        if (in.read() != -1) { // reading to the end also lets a checksum-validating stream check
+            throw new IOException("S3 object body longer than its Content-Length " + length);
+        }
+        return bytes;
     }
 
     @Override
