@@ -40,6 +40,7 @@ public final class MiniYarnMain {
         // YARN only books memory here (no pmem/vmem check), the JVMs touch what they use.
         conf.setInt("yarn.scheduler.maximum-allocation-mb", 16384);
         conf.setInt("yarn.nodemanager.resource.memory-mb", 32768);
+        conf.setInt("yarn.minicluster.yarn.nodemanager.resource.memory-mb", 32768); // MiniYARNCluster's own key
         conf.setInt("yarn.nodemanager.resource.cpu-vcores", 16);
         conf.setInt("yarn.scheduler.maximum-allocation-vcores", 16);
         conf.setBoolean("yarn.nodemanager.pmem-check-enabled", false);
