@@ -16,7 +16,8 @@ echo "== $(date -u +%FT%TZ) git $(git rev-parse --short HEAD), $(nproc) cores, $
 
 echo "== 4,000 x 4096, k = 50 and --variance 0.95: driver eigensolvers on the same moments"
 run_java --rows 4000 --dim 4096 --k 50 --partitions 4 --master 'local[2]' --variants orchard-auto \
-  --eigensolvers top-k,lapack,tensorflow,top-k --variance 0.95 --dump "$SCRATCH/x4096.f64"
+  --eigensolvers "${EIGENSOLVERS:-top-k,lapack,tensorflow,top-k}" --variance 0.95 \
+  --variance-eigensolvers "${VARIANCE_EIGENSOLVERS:-auto,lapack,auto}" --dump "$SCRATCH/x4096.f64"
 /usr/bin/python3 benchmarks/scripts/pca_numpy.py "$SCRATCH/x4096.f64" 4000 4096 50 1
 
 echo "== 200,000 x 1280, k = 50: Orchard, MLlib, Orchard on one cached RDD, then numpy on the same rows"

@@ -3,6 +3,9 @@ package dev.orchard.internal.pca;
 /**
  * Computes the Gram matrix {@code G = X^T X} of a block of rows: the inner kernel of {@link Moments}.
  *
+ * <p>Public only so that the benchmarks module can time each implementation ({@link GramKernels#open}); the
+ * package is internal, not API.
+ *
  * <p>Implementations may hold native resources: whoever opens one closes it, on the thread that used it.
  * Not thread-safe: one kernel per task.
  */

@@ -271,6 +271,12 @@ public final class Pca {
      * d / {@value #TOP_K_CROSSOVER_DIVISOR} (measured crossover: see {@link TopEigen}).
      */
     static final int TOP_K_CROSSOVER_DIVISOR = 8;
+    /**
+     * With a variance fraction, {@link PcaOptions.Eigensolver#AUTO} gives way to the full solver once more than
+     * d / {@value #TOP_K_VARIANCE_DIVISOR} components are proven necessary: converging a few hundred pairs first
+     * cost 3× a direct {@code dsyevd} at d = 4096 (53 vs 16 CPU-s, k = 700 needed; {@code benchmarks/README.md}).
+     */
+    static final int TOP_K_VARIANCE_DIVISOR = 16;
 
     /**
      * The eigenpairs of the d × d covariance {@code cov} (modified) that {@code opts} needs, with the solver it
@@ -288,7 +294,7 @@ public final class Pca {
         };
         if (topK) {
             int limit = Math.min(maxK, choice == PcaOptions.Eigensolver.AUTO
-                    ? Math.max(1, d / TOP_K_CROSSOVER_DIVISOR) : Math.max(1, d / 2));
+                    ? Math.max(1, d / TOP_K_VARIANCE_DIVISOR) : Math.max(1, d / 2));
             TopEigen solver = new TopEigen(cov, d, DenseOps.best(), Pca::smallEigen);
             try {
                 TopEigen.Result r = opts.isFixedK() ? solver.leading(opts.k())
