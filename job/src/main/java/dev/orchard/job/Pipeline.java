@@ -6,6 +6,10 @@ import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.Orchard;
 import dev.orchard.internal.featurize.Featurized;
+import dev.orchard.internal.incremental.Diff;
+import dev.orchard.internal.incremental.FeatureSpecs;
+import dev.orchard.internal.incremental.FeatureUnion;
+import dev.orchard.internal.incremental.IncrementalRun;
 import dev.orchard.internal.featurize.Featurizer;
 import dev.orchard.internal.model.ExecutorModels;
 import dev.orchard.internal.model.Fidelity;
@@ -53,7 +57,8 @@ import scala.Tuple2;
 final class Pipeline {
 
     /** Outcome of a run: where it went and what it counted. */
-    record Result(String output, long listed, long featurized, long failed, long inferences, RunReport report) {}
+    record Result(String output, long listed, long reused, long featurized, long failed, long retired, long inferences,
+                  RunReport report) {}
 
     private final JobConfig cfg;
     private final JavaSparkContext sc;
@@ -94,13 +99,25 @@ final class Pipeline {
 
         LongAccumulator inferences = sc.sc().longAccumulator("orchard.inferences");
         JavaRDD<ImageRef> images = ImageSource.parallelize(sc, listing, cfg.maxPartitionSize());
+        Map<String, String> featureSpec = FeatureSpecs.of(pkg.spec());
+        IncrementalRun incremental = null;
+        long toFeaturize = listing.size();
+        if (cfg.incremental()) {
+            progress.stage("diff", String.join(",", cfg.incrementalFrom()));
+            incremental = IncrementalRun.start(sc, cfg.incrementalFrom(), cfg.output(), images, featureSpec,
+                    cfg.storage());
+            Diff.Counts diff = timer.time("diff", incremental::counts);
+            progress.info(IncrementalReport.line(diff));
+            images = incremental.toFeaturize(cfg.maxPartitionSize());
+            toFeaturize = diff.toFeaturize();
+        }
         JavaRDD<Featurized> featurized = Featurizer.featurize(images, model, cfg.featurize(), inferences)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<FeatureRecord> features = featurized.filter(Featurized::isOk).map(Featurized::features);
         JavaRDD<ErrorRecord> errors = featurized.filter(f -> !f.isOk()).map(Featurized::error);
 
-        progress.stage("featurize", listing.size() + " images");
-        progress.track("featurize", listing.size(), inferences::value);
+        progress.stage("featurize", toFeaturize + " images");
+        progress.track("featurize", toFeaturize, inferences::value);
         List<PartFile> featureFiles = timer.time("featurize", () ->
                 Sink.writeFeatures(features, cfg.output(), cfg.formats(), cfg.storage()));
         progress.finish();
@@ -110,9 +127,16 @@ final class Pipeline {
         files.addAll(errorFiles);
         long featurizedCount = rows(featureFiles, cfg.formats());
         long failedCount = rows(errorFiles, cfg.formats());
-        if (featurizedCount + failedCount != listing.size()) {
-            throw new IllegalStateException("Reconciliation failed: listed " + listing.size() + " but featurized "
-                    + featurizedCount + " + failed " + failedCount + "; output not committed");
+        long reused = incremental == null ? 0 : incremental.counts().unchanged();
+        long retired = incremental == null ? 0 : incremental.counts().retired();
+        if (incremental != null) {
+            IncrementalRun inc = incremental;
+            files.addAll(timer.time("changes", () ->
+                    Sink.writeChanges(inc.changes(), cfg.output(), cfg.formats(), cfg.storage())));
+        }
+        if (reused + featurizedCount + failedCount != listing.size()) {
+            throw new IllegalStateException("Reconciliation failed: listed " + listing.size() + " but reused " + reused
+                    + " + featurized " + featurizedCount + " + failed " + failedCount + "; output not committed");
         }
 
         RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
@@ -120,8 +144,11 @@ final class Pipeline {
                 .counts(listing.size(), featurizedCount, failedCount)
                 .put("classes", listing.labels().size())
                 .put("ignoredObjects", listing.ignored())
-                .throughput(listing.size(), timer.seconds("featurize"), sc.defaultParallelism())
+                .throughput(toFeaturize, timer.seconds("featurize"), sc.defaultParallelism())
                 .put("modelSpec", pkg.spec());
+        if (incremental != null) {
+            report.counts(listing.size(), reused, featurizedCount, failedCount, retired);
+        }
         if (failedCount > 0) {
             failureSummary(errors, report);
         }
@@ -135,23 +162,45 @@ final class Pipeline {
         }
         report.precision(precision, cpuBf16, fidelity);
 
-        if (withPca && featurizedCount >= 2) {
-            progress.stage("pca", featurizedCount + " vectors of " + pkg.spec().featureDim());
-            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(features.map(FeatureRecord::features)));
-            PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()));
+        // PCA over every current image: this run's features and, incremental, the earlier ones it reused.
+        JavaRDD<FeatureRecord> reusedRows = incremental == null || reused == 0 ? null
+                : incremental.reusedFeatures().persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<FeatureRecord> all = reusedRows == null ? features : reusedRows.union(features);
+        long allCount = reused + featurizedCount;
+        if (withPca && cfg.pcaModel() != null) {
+            PcaModel given = PcaModels.read(cfg.pcaModel(), cfg.storage());
+            given.requireApplicable(pkg.spec().featureDim(), featureSpec, "--model " + cfg.model());
+            progress.stage("project", "k = " + given.k() + " with " + cfg.pcaModel() + " (no fit)");
+            // Only this run's images: earlier outputs hold the projections of the others, in the same space.
+            files.addAll(timer.time("pca-project", () -> Sink.writePca(Pca.project(sc, given, features), cfg.output(),
+                    cfg.formats(), cfg.storage())));
+            files.add(OutputCommitter.writeFile(cfg.output(), "pca-model.json", given.toJson().getBytes(UTF_8),
+                    cfg.storage()));
+            report.pca(given.inputDimension(), given.k(), given.explainedVarianceRatio());
+        } else if (withPca && allCount >= 2) {
+            progress.stage("pca", allCount + " vectors of " + pkg.spec().featureDim());
+            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(all.map(FeatureRecord::features)));
+            PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()))
+                    .withFeatureSpec(featureSpec);
             progress.stage("project", "k = " + pca.k());
-            JavaRDD<PcaRecord> projected = Pca.project(sc, pca, features);
+            JavaRDD<PcaRecord> projected = Pca.project(sc, pca, all);
             files.addAll(timer.time("pca-project", () ->
                     Sink.writePca(projected, cfg.output(), cfg.formats(), cfg.storage())));
             OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
             report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
             spectrum(moments, pca, report);
-            scatter(projected, listing.labels(), featurizedCount, report);
-            probe(features, projected, listing.labels(), featurizedCount, timer, report);
+            scatter(projected, listing.labels(), allCount, report);
+            probe(all, projected, listing.labels(), allCount, timer, report);
         } else if (withPca) {
             progress.info("PCA skipped: fewer than 2 images were featurized");
         }
+        if (reusedRows != null) {
+            reusedRows.unpersist(false);
+        }
         report.put("inferences", inferences.value());
+        if (cfg.incremental()) {
+            report.put("reused", reused);
+        }
         featurized.unpersist(false);
         ExecutorModels.evict(model); // local mode: the driver is the executor; free its TensorFlow session now
         model.destroy(false);
@@ -159,21 +208,29 @@ final class Pipeline {
                 + timer.seconds("pca-project");
         report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
                 sc.defaultParallelism()));
-
-        return commit(report, timer, files, listing.size(), featurizedCount, failedCount, inferences.value());
+        Manifest.Counts counts = new Manifest.Counts(listing.size(), reused, featurizedCount, failedCount, retired);
+        if (incremental != null) {
+            report.put("incremental", IncrementalReport.section(incremental, counts, timer.seconds("featurize"),
+                    sc.defaultParallelism(), reporting.cost(), cfg.storage()));
+            incremental.close();
+        }
+        Map<String, Object> configuration = new LinkedHashMap<>(cfg.describe());
+        configuration.put(FeatureSpecs.KEY, featureSpec);
+        return commit(report, timer, files, counts, configuration, cfg.incrementalFrom(), inferences.value());
     }
 
-    /** {@code pca}: fit on existing features and write projections + model. */
+    /** {@code pca}: fit on existing features (one folder, or the union of several) and write projections + model. */
     Result pca() {
         StageTimer timer = new StageTimer();
         List<PartFile> files = new ArrayList<>();
         OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
 
-        progress.stage("read", cfg.features());
-        JavaRDD<FeatureRecord> features = Sink.readFeatures(sc, cfg.features(), cfg.storage())
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        progress.stage("pca", cfg.features());
-        PcaModel pca = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
+        progress.stage("read", String.join(",", cfg.features()));
+        FeatureUnion union = FeatureUnion.read(sc, cfg.features(), cfg.storage());
+        JavaRDD<FeatureRecord> features = union.features().persist(StorageLevel.MEMORY_AND_DISK());
+        progress.stage("pca", String.join(",", cfg.features()));
+        PcaModel fitted = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
+        PcaModel pca = union.featureSpec() == null ? fitted : fitted.withFeatureSpec(union.featureSpec());
         progress.stage("project", "k = " + pca.k());
         List<PartFile> pcaFiles = timer.time("pca-project", () ->
                 Sink.writePca(Pca.project(sc, pca, features), cfg.output(), cfg.formats(), cfg.storage()));
@@ -185,11 +242,41 @@ final class Pipeline {
                 .put("configuration", cfg.describe())
                 .counts(n, n, 0)
                 .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
-        return commit(report, timer, files, n, n, 0, 0);
+        return commit(report, timer, files, new Manifest.Counts(n, n, 0), cfg.describe(), List.of(), 0);
     }
 
-    private Result commit(RunReport report, StageTimer timer, List<PartFile> files, long listed, long featurized,
-                          long failed, long inferences) {
+    /** {@code transform}: project existing features with a saved PCA model (no fit). */
+    Result transform() {
+        StageTimer timer = new StageTimer();
+        List<PartFile> files = new ArrayList<>();
+        PcaModel model = PcaModels.read(cfg.pcaModel(), cfg.storage());
+        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
+
+        progress.stage("read", String.join(",", cfg.features()));
+        FeatureUnion union = FeatureUnion.read(sc, cfg.features(), cfg.storage());
+        JavaRDD<FeatureRecord> features = union.features().persist(StorageLevel.MEMORY_AND_DISK());
+        List<FeatureRecord> first = features.take(1);
+        if (!first.isEmpty()) {
+            model.requireApplicable(first.get(0).features().length, union.featureSpec(),
+                    "--features " + String.join(",", cfg.features()));
+        }
+        progress.stage("project", "k = " + model.k() + " with " + cfg.pcaModel() + " (no fit)");
+        List<PartFile> pcaFiles = timer.time("pca-project", () ->
+                Sink.writePca(Pca.project(sc, model, features), cfg.output(), cfg.formats(), cfg.storage()));
+        files.addAll(pcaFiles);
+        files.add(OutputCommitter.writeFile(cfg.output(), "pca-model.json", model.toJson().getBytes(UTF_8),
+                cfg.storage()));
+        features.unpersist(false);
+        long n = rows(pcaFiles, cfg.formats());
+        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                .put("configuration", cfg.describe())
+                .counts(n, n, 0)
+                .pca(model.inputDimension(), model.k(), model.explainedVarianceRatio());
+        return commit(report, timer, files, new Manifest.Counts(n, n, 0), cfg.describe(), List.of(), 0);
+    }
+
+    private Result commit(RunReport report, StageTimer timer, List<PartFile> files, Manifest.Counts counts,
+                          Map<String, Object> configuration, List<String> continuedFrom, long inferences) {
         report.timings(timer);
         if (reporting.eventLog()) {
             String log = EventLogs.copyToOutput(sc, cfg.output(), cfg.storage());
@@ -199,12 +286,13 @@ final class Pipeline {
         }
         OutputCommitter.writeFile(cfg.output(), "report.json", report.toJson().getBytes(UTF_8), cfg.storage());
         OutputCommitter.writeFile(cfg.output(), "report.html", ReportHtml.render(report).getBytes(UTF_8), cfg.storage());
-        Manifest manifest = Manifest.of(new Manifest.Counts(listed, featurized, failed), cfg.describe()).withFiles(files);
+        Manifest manifest = Manifest.of(counts, configuration).withFiles(files).withContinuedFrom(continuedFrom);
         OutputCommitter.commit(cfg.output(), manifest, cfg.storage());
         if (reporting.notifier().enabled()) {
             reporting.notifier().send(summary(report));
         }
-        return new Result(cfg.output(), listed, featurized, failed, inferences, report);
+        return new Result(cfg.output(), counts.listed(), counts.reused(), counts.featurized(), counts.failed(),
+                counts.retired(), inferences, report);
     }
 
     /** What the end-of-run notification says. */

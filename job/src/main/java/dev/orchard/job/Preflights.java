@@ -1,5 +1,6 @@
 package dev.orchard.job;
 
+import dev.orchard.internal.incremental.OutputChain;
 import dev.orchard.internal.storage.Preflight;
 import dev.orchard.internal.storage.Regions;
 import dev.orchard.StorageException;
@@ -21,7 +22,19 @@ final class Preflights {
             Preflight.checkReadable(cfg.input(), cfg.storage());
         }
         if (cfg.features() != null) {
-            Preflight.checkReadable(cfg.features(), cfg.storage());
+            for (String f : cfg.features()) {
+                Preflight.checkReadable(f, cfg.storage());
+            }
+        }
+        if (cfg.incremental()) {
+            OutputChain chain = OutputChain.resolve(cfg.incrementalFrom(), cfg.storage());
+            if (chain.contains(cfg.output())) {
+                throw new UsageException("--output " + cfg.output() + " is one of the outputs --incremental-from "
+                        + "continues (" + String.join(", ", chain.roots()) + "): choose a new --output");
+            }
+        }
+        if (cfg.pcaModel() != null) {
+            PcaModels.read(cfg.pcaModel(), cfg.storage());
         }
         if (cfg.model() != null) {
             Preflight.checkModelReadable(cfg.model(), cfg.storage());

@@ -208,7 +208,7 @@ public final class OutputCommitter {
     }
 
     static boolean isPartFile(String rel) {
-        return rel.matches("(features|pca|errors)/part-\\d{5,}\\.(parquet|csv)");
+        return rel.matches("(features|pca|errors|changes)/part-\\d{5,}\\.(parquet|csv)");
     }
 
     /** A temporary file of an unfinished atomic write: some path segment starts with a dot. */
