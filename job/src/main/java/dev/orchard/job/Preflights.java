@@ -1,6 +1,9 @@
 package dev.orchard.job;
 
+import dev.orchard.PcaModel;
+import dev.orchard.internal.incremental.FeatureUnion;
 import dev.orchard.internal.incremental.OutputChain;
+import java.util.Map;
 import dev.orchard.internal.storage.Preflight;
 import dev.orchard.internal.storage.Regions;
 import dev.orchard.StorageException;
@@ -34,7 +37,14 @@ final class Preflights {
             }
         }
         if (cfg.pcaModel() != null) {
-            PcaModels.read(cfg.pcaModel(), cfg.storage());
+            PcaModel model = PcaModels.read(cfg.pcaModel(), cfg.storage());
+            Map<String, String> spec = cfg.features() == null ? null
+                    : FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
+            if (spec != null && spec.get("featureDim") != null) {
+                // transform: refuse a mismatched model before Spark starts (rows are checked again when read)
+                model.requireApplicable(Integer.parseInt(spec.get("featureDim")), spec,
+                        "--features " + String.join(",", cfg.features()));
+            }
         }
         if (cfg.model() != null) {
             Preflight.checkModelReadable(cfg.model(), cfg.storage());

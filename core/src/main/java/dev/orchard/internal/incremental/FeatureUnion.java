@@ -22,6 +22,17 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 public record FeatureUnion(JavaRDD<FeatureRecord> features, Map<String, String> featureSpec) {
 
+    /**
+     * What the outputs of {@code uris} recorded about their features ({@link FeatureSpecs}), without reading a
+     * row: null for a folder without a manifest, or outputs written before the spec was recorded.
+     */
+    public static Map<String, String> recordedSpec(List<String> uris, StorageOptions options) {
+        if (uris.size() == 1 && !OutputCommitter.isCommitted(OutputChain.rootOf(uris.get(0)), options)) {
+            return null;
+        }
+        return OutputChain.resolve(uris, options).featureSpec();
+    }
+
     /** @throws IllegalArgumentException if the outputs hold features of different models */
     public static FeatureUnion read(JavaSparkContext sc, List<String> uris, StorageOptions options) {
         if (uris.size() == 1) {
