@@ -3,10 +3,7 @@ package dev.orchard.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchard.StorageOptions;
-import dev.orchard.internal.incremental.Diff;
-import dev.orchard.internal.incremental.IncrementalRun;
-import dev.orchard.internal.incremental.OutputChain;
-import dev.orchard.internal.sink.Manifest;
+import dev.orchard.ListingDiff;
 import dev.orchard.internal.storage.Storage;
 import dev.orchard.internal.storage.Storages;
 import java.util.LinkedHashMap;
@@ -27,26 +24,25 @@ final class IncrementalReport {
     private IncrementalReport() {}
 
     /** One progress line. */
-    static String line(Diff.Counts c) {
+    static String line(ListingDiff c) {
         return String.format(Locale.ROOT, "%d listed: %d new, %d changed, %d failed before (retried), %d unchanged "
-                + "(reused, not fetched); %d retired", c.listed(), c.newImages(), c.changed(), c.retried(),
-                c.unchanged(), c.retired());
+                + "(reused, not fetched); %d retired", c.countListed(), c.countNew(), c.countChanged(),
+                c.countRetried(), c.countUnchanged(), c.countRetired());
     }
 
-    static Map<String, Object> section(IncrementalRun run, Manifest.Counts counts, double featurizeSeconds, int vcpus,
-                                       CostModel cost, StorageOptions storage) {
-        Diff.Counts diff = run.counts();
+    static Map<String, Object> section(ListingDiff run, long reused, long featurized, long failed, long retired,
+                                       double featurizeSeconds, int vcpus, CostModel cost, StorageOptions storage) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("continuedFrom", run.continuedFrom());
-        m.put("chain", run.chain().roots());
-        m.put("new", diff.newImages());
-        m.put("changed", diff.changed());
-        m.put("retried", diff.retried());
-        m.put("reused", counts.reused());
-        m.put("featurized", counts.featurized());
-        m.put("failed", counts.failed());
-        m.put("retired", counts.retired());
-        long computed = counts.featurized() + counts.failed();
+        m.put("chain", run.chain());
+        m.put("new", run.countNew());
+        m.put("changed", run.countChanged());
+        m.put("retried", run.countRetried());
+        m.put("reused", reused);
+        m.put("featurized", featurized);
+        m.put("failed", failed);
+        m.put("retired", retired);
+        long computed = featurized + failed;
         double rate;
         String rateFrom;
         if (computed > 0 && featurizeSeconds > 0) {
@@ -58,7 +54,7 @@ final class IncrementalReport {
             rateFrom = (String) earlier[1];
         }
         if (rate > 0) {
-            double savedVcpuSeconds = rate * counts.reused();
+            double savedVcpuSeconds = rate * reused;
             m.put("vcpuSecondsPerImage", round(rate, 6));
             m.put("rateFrom", rateFrom);
             m.put("savedVcpuSeconds", round(savedVcpuSeconds, 2));
@@ -72,10 +68,9 @@ final class IncrementalReport {
     }
 
     /** The featurize rate of the newest earlier output whose report measured one: {rate, its root}. */
-    private static Object[] earlierRate(OutputChain chain, StorageOptions storage) {
-        List<OutputChain.Link> links = chain.outputs();
-        for (int i = links.size() - 1; i >= 0; i--) {
-            String root = links.get(i).root();
+    private static Object[] earlierRate(List<String> chain, StorageOptions storage) {
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            String root = chain.get(i);
             try {
                 String uri = Storage.join(root, "report.json");
                 JsonNode t = JSON.readTree(Storages.forUri(uri, storage).readAllBytes(uri)).path("throughput");

@@ -4,44 +4,30 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
+import dev.orchard.Featurization;
+import dev.orchard.Fidelity;
+import dev.orchard.Images;
+import dev.orchard.ListingDiff;
+import dev.orchard.Model;
 import dev.orchard.Orchard;
-import dev.orchard.internal.featurize.Featurized;
-import dev.orchard.internal.incremental.Diff;
-import dev.orchard.internal.incremental.FeatureSpecs;
-import dev.orchard.internal.incremental.FeatureUnion;
-import dev.orchard.internal.incremental.IncrementalRun;
-import dev.orchard.internal.featurize.Featurizer;
-import dev.orchard.internal.model.ExecutorModels;
-import dev.orchard.internal.model.Fidelity;
-import dev.orchard.internal.model.ModelPackage;
-import dev.orchard.Precision;
-import dev.orchard.PcaRecord;
-import dev.orchard.internal.pca.Moments;
-import dev.orchard.internal.pca.Pca;
+import dev.orchard.Output;
 import dev.orchard.PcaModel;
-import dev.orchard.PcaOptions;
+import dev.orchard.PcaRecord;
+import dev.orchard.Precision;
+import dev.orchard.internal.featurize.PrecisionCheck;
+import dev.orchard.internal.incremental.FeatureUnion;
 import dev.orchard.internal.probe.LabeledVector;
 import dev.orchard.internal.probe.LinearProbe;
 import dev.orchard.internal.probe.ProbeResult;
 import dev.orchard.internal.report.RunReport;
 import dev.orchard.internal.report.StageTimer;
-import dev.orchard.internal.sink.Manifest;
-import dev.orchard.internal.sink.OutputCommitter;
-import dev.orchard.OutputFormat;
-import dev.orchard.internal.sink.PartFile;
-import dev.orchard.internal.sink.Sink;
-import dev.orchard.internal.source.ImageListing;
-import dev.orchard.internal.source.ImageRef;
-import dev.orchard.internal.source.ImageSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
@@ -76,207 +62,183 @@ final class Pipeline {
         this.reporting = reporting;
     }
 
-    /** {@code run} (withPca) and {@code featurize}. */
+    /** {@code run} (withPca) and {@code featurize}: the library's stages in order, plus progress and report. */
     Result featurize(boolean withPca) {
         StageTimer timer = new StageTimer();
-        List<PartFile> files = new ArrayList<>();
-        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("list", cfg.input());
+            Images images = timer.time("list", () -> orchard.list(cfg.input()));
+            long listed = images.knownCount();
+            progress.info("listed " + listed + " images in " + images.labels().size() + " classes");
 
-        progress.stage("list", cfg.input());
-        ImageListing listing = timer.time("list", () -> ImageSource.list(cfg.input(), cfg.storage()));
-        progress.info("listed " + listing.size() + " images in " + listing.labels().size() + " classes");
+            progress.stage("model", cfg.model());
+            Model model = timer.time("model", () -> orchard.model(cfg.model(), cfg.modelOptions()));
 
-        progress.stage("model", cfg.model());
-        ModelPackage pkg = timer.time("model", () ->
-                ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));
-        Broadcast<ModelPackage> model = sc.broadcast(pkg);
-        Precision precision = cfg.featurize().precision();
-        java.util.Set<Precision.CpuSupport> cpuBf16 = null;
-        if (precision == Precision.BF16) {
-            cpuBf16 = PrecisionCheck.executorCpuBf16(sc);
-            PrecisionCheck.warnIfNoHardware(cpuBf16);
-        }
+            ListingDiff diff = null;
+            Images work = images;
+            if (cfg.incremental()) {
+                // Incremental: featurize only what is new, changed or failed before (ListingDiff).
+                progress.stage("diff", String.join(",", cfg.incrementalFrom()));
+                diff = orchard.diff(images, model, cfg.incrementalFrom());
+                timer.time("diff", diff::countListed);
+                progress.info(IncrementalReport.line(diff));
+                work = diff.toFeaturize();
+            }
+            try (ListingDiff d = diff; Featurization f = orchard.featurize(work, model, cfg.featurize())) {
+                long toFeaturize = work.knownCount();
+                progress.stage("featurize", toFeaturize + " images");
+                progress.track("featurize", toFeaturize, f::inferences);
+                timer.time("featurize", () -> {
+                    if (d == null) {
+                        out.write(f);
+                    } else {
+                        out.write(f, d);
+                    }
+                });
+                progress.finish();
+                long reused = d == null ? 0 : d.countUnchanged();
+                long retired = d == null ? 0 : d.countRetired();
 
-        LongAccumulator inferences = sc.sc().longAccumulator("orchard.inferences");
-        JavaRDD<ImageRef> images = ImageSource.parallelize(sc, listing, cfg.maxPartitionSize());
-        Map<String, String> featureSpec = FeatureSpecs.of(pkg.spec());
-        IncrementalRun incremental = null;
-        long toFeaturize = listing.size();
-        if (cfg.incremental()) {
-            progress.stage("diff", String.join(",", cfg.incrementalFrom()));
-            incremental = IncrementalRun.start(sc, cfg.incrementalFrom(), cfg.output(), images, featureSpec,
-                    cfg.storage());
-            Diff.Counts diff = timer.time("diff", incremental::counts);
-            progress.info(IncrementalReport.line(diff));
-            images = incremental.toFeaturize(cfg.maxPartitionSize());
-            toFeaturize = diff.toFeaturize();
-        }
-        JavaRDD<Featurized> featurized = Featurizer.featurize(images, model, cfg.featurize(), inferences)
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<FeatureRecord> features = featurized.filter(Featurized::isOk).map(Featurized::features);
-        JavaRDD<ErrorRecord> errors = featurized.filter(f -> !f.isOk()).map(Featurized::error);
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(listed, f.featurized(), f.failed())
+                        .put("classes", images.labels().size())
+                        .put("ignoredObjects", images.ignored())
+                        .throughput(toFeaturize, timer.seconds("featurize"), sc.defaultParallelism())
+                        .put("modelSpec", model.describe())
+                        .put("executors", f.executors());
+                if (d != null) {
+                    report.counts(listed, reused, f.featurized(), f.failed(), retired);
+                }
+                if (!f.warnings().isEmpty()) {
+                    report.put("warnings", f.warnings());
+                }
+                if (f.failed() > 0) {
+                    failureSummary(f, report);
+                }
+                report.imagesPerClass(f.featurizedPerLabel());
+                Precision precision = cfg.featurize().precision();
+                Fidelity fidelity = null;
+                if (precision != Precision.FP32 && f.featurized() > 0) {
+                    // From the persisted features: the run's CNN does not run again; the driver recomputes a few in fp32.
+                    progress.stage("fidelity", "up to " + PrecisionCheck.FIDELITY_MAX_IMAGES
+                            + " images in fp32 on the driver");
+                    fidelity = timer.time("fidelity", () -> f.fidelity(PrecisionCheck.FIDELITY_MAX_IMAGES));
+                }
+                report.precision(precision, f.cpuBf16(), fidelity);
 
-        progress.stage("featurize", toFeaturize + " images");
-        progress.track("featurize", toFeaturize, inferences::value);
-        List<PartFile> featureFiles = timer.time("featurize", () ->
-                Sink.writeFeatures(features, cfg.output(), cfg.formats(), cfg.storage()));
-        progress.finish();
-        files.addAll(featureFiles);
-        List<PartFile> errorFiles = timer.time("errors", () ->
-                Sink.writeErrors(errors, cfg.output(), cfg.formats(), cfg.storage()));
-        files.addAll(errorFiles);
-        long featurizedCount = rows(featureFiles, cfg.formats());
-        long failedCount = rows(errorFiles, cfg.formats());
-        long reused = incremental == null ? 0 : incremental.counts().unchanged();
-        long retired = incremental == null ? 0 : incremental.counts().retired();
-        if (incremental != null) {
-            IncrementalRun inc = incremental;
-            files.addAll(timer.time("changes", () ->
-                    Sink.writeChanges(inc.changes(), cfg.output(), cfg.formats(), cfg.storage())));
+                // PCA over every current image: this run's features and, incremental, the earlier ones it reused.
+                JavaRDD<FeatureRecord> reusedRows = reused == 0 ? null
+                        : d.reusedFeatures().persist(StorageLevel.MEMORY_AND_DISK());
+                JavaRDD<FeatureRecord> all = reusedRows == null ? f.features() : reusedRows.union(f.features());
+                long allCount = reused + f.featurized();
+                if (withPca && cfg.pcaModel() != null) {
+                    PcaModel given = PcaModels.read(cfg.pcaModel(), cfg.storage());
+                    given.requireApplicable(model.featureDimension(), model.featureSpec(), "--model " + cfg.model());
+                    progress.stage("project", "k = " + given.k() + " with " + cfg.pcaModel() + " (no fit)");
+                    // This run's images only: earlier outputs hold the others' projections, in the same space.
+                    timer.time("pca-project", () -> out.write(given, given.transform(f.features())));
+                    report.pca(given.inputDimension(), given.k(), given.explainedVarianceRatio());
+                } else if (withPca && allCount >= 2) {
+                    progress.stage("pca", allCount + " vectors of " + model.featureDimension());
+                    PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(all, cfg.pca()))
+                            .withFeatureSpec(model.featureSpec());
+                    progress.stage("project", "k = " + pca.k());
+                    JavaRDD<PcaRecord> projected = pca.transform(all);
+                    timer.time("pca-project", () -> out.write(pca, projected));
+                    report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+                    report.spectrum(pca.spectrum(), pca.k());
+                    scatter(projected, images.labels(), allCount, report);
+                    probe(all, projected, images.labels(), allCount, timer, report);
+                } else if (withPca) {
+                    progress.info("PCA skipped: fewer than 2 images were featurized");
+                }
+                if (reusedRows != null) {
+                    reusedRows.unpersist(false);
+                }
+                report.put("inferences", f.inferences());
+                double parallel = timer.seconds("featurize") + timer.seconds("pca-fit") + timer.seconds("pca-project");
+                report.cost(reporting.cost().estimate(listed, timer.seconds("list"), timer.seconds("model"),
+                        parallel, sc.defaultParallelism()));
+                if (d != null) {
+                    report.put("reused", reused);
+                    report.put("incremental", IncrementalReport.section(d, reused, f.featurized(), f.failed(),
+                            retired, timer.seconds("featurize"), sc.defaultParallelism(), reporting.cost(),
+                            cfg.storage()));
+                }
+                return commit(out, report, timer, new long[] {listed, reused, f.featurized(), f.failed(), retired},
+                        f.inferences());
+            }
         }
-        if (reused + featurizedCount + failedCount != listing.size()) {
-            throw new IllegalStateException("Reconciliation failed: listed " + listing.size() + " but reused " + reused
-                    + " + featurized " + featurizedCount + " + failed " + failedCount + "; output not committed");
-        }
-
-        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
-                .put("configuration", cfg.describe())
-                .counts(listing.size(), featurizedCount, failedCount)
-                .put("classes", listing.labels().size())
-                .put("ignoredObjects", listing.ignored())
-                .throughput(toFeaturize, timer.seconds("featurize"), sc.defaultParallelism())
-                .put("modelSpec", pkg.spec());
-        if (incremental != null) {
-            report.counts(listing.size(), reused, featurizedCount, failedCount, retired);
-        }
-        if (failedCount > 0) {
-            failureSummary(errors, report);
-        }
-        imagesPerClass(features, listing.labels(), report);
-        Fidelity fidelity = null;
-        if (precision != Precision.FP32 && featurizedCount > 0) {
-            // From the persisted features: the run's CNN does not run again; the driver recomputes a few in fp32.
-            progress.stage("fidelity", "up to " + PrecisionCheck.FIDELITY_MAX_IMAGES + " images in fp32 on the driver");
-            fidelity = timer.time("fidelity", () -> PrecisionCheck.measure(features, pkg, cfg.featurize(),
-                    PrecisionCheck.FIDELITY_MAX_IMAGES));
-        }
-        report.precision(precision, cpuBf16, fidelity);
-
-        // PCA over every current image: this run's features and, incremental, the earlier ones it reused.
-        JavaRDD<FeatureRecord> reusedRows = incremental == null || reused == 0 ? null
-                : incremental.reusedFeatures().persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<FeatureRecord> all = reusedRows == null ? features : reusedRows.union(features);
-        long allCount = reused + featurizedCount;
-        if (withPca && cfg.pcaModel() != null) {
-            PcaModel given = PcaModels.read(cfg.pcaModel(), cfg.storage());
-            given.requireApplicable(pkg.spec().featureDim(), featureSpec, "--model " + cfg.model());
-            progress.stage("project", "k = " + given.k() + " with " + cfg.pcaModel() + " (no fit)");
-            // Only this run's images: earlier outputs hold the projections of the others, in the same space.
-            files.addAll(timer.time("pca-project", () -> Sink.writePca(Pca.project(sc, given, features), cfg.output(),
-                    cfg.formats(), cfg.storage())));
-            files.add(OutputCommitter.writeFile(cfg.output(), "pca-model.json", given.toJson().getBytes(UTF_8),
-                    cfg.storage()));
-            report.pca(given.inputDimension(), given.k(), given.explainedVarianceRatio());
-        } else if (withPca && allCount >= 2) {
-            progress.stage("pca", allCount + " vectors of " + pkg.spec().featureDim());
-            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(all.map(FeatureRecord::features)));
-            PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()))
-                    .withFeatureSpec(featureSpec);
-            progress.stage("project", "k = " + pca.k());
-            JavaRDD<PcaRecord> projected = Pca.project(sc, pca, all);
-            files.addAll(timer.time("pca-project", () ->
-                    Sink.writePca(projected, cfg.output(), cfg.formats(), cfg.storage())));
-            OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
-            report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
-            spectrum(moments, pca, report);
-            scatter(projected, listing.labels(), allCount, report);
-            probe(all, projected, listing.labels(), allCount, timer, report);
-        } else if (withPca) {
-            progress.info("PCA skipped: fewer than 2 images were featurized");
-        }
-        if (reusedRows != null) {
-            reusedRows.unpersist(false);
-        }
-        report.put("inferences", inferences.value());
-        if (cfg.incremental()) {
-            report.put("reused", reused);
-        }
-        featurized.unpersist(false);
-        ExecutorModels.evict(model); // local mode: the driver is the executor; free its TensorFlow session now
-        model.destroy(false);
-        double parallel = timer.seconds("featurize") + timer.seconds("errors") + timer.seconds("pca-fit")
-                + timer.seconds("pca-project");
-        report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
-                sc.defaultParallelism()));
-        Manifest.Counts counts = new Manifest.Counts(listing.size(), reused, featurizedCount, failedCount, retired);
-        if (incremental != null) {
-            report.put("incremental", IncrementalReport.section(incremental, counts, timer.seconds("featurize"),
-                    sc.defaultParallelism(), reporting.cost(), cfg.storage()));
-            incremental.close();
-        }
-        Map<String, Object> configuration = new LinkedHashMap<>(cfg.describe());
-        configuration.put(FeatureSpecs.KEY, featureSpec);
-        return commit(report, timer, files, counts, configuration, cfg.incrementalFrom(), inferences.value());
     }
 
     /** {@code pca}: fit on existing features (one folder, or the union of several) and write projections + model. */
     Result pca() {
         StageTimer timer = new StageTimer();
-        List<PartFile> files = new ArrayList<>();
-        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
-
-        progress.stage("read", String.join(",", cfg.features()));
-        FeatureUnion union = FeatureUnion.read(sc, cfg.features(), cfg.storage());
-        JavaRDD<FeatureRecord> features = union.features().persist(StorageLevel.MEMORY_AND_DISK());
-        progress.stage("pca", String.join(",", cfg.features()));
-        PcaModel fitted = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
-        PcaModel pca = union.featureSpec() == null ? fitted : fitted.withFeatureSpec(union.featureSpec());
-        progress.stage("project", "k = " + pca.k());
-        List<PartFile> pcaFiles = timer.time("pca-project", () ->
-                Sink.writePca(Pca.project(sc, pca, features), cfg.output(), cfg.formats(), cfg.storage()));
-        files.addAll(pcaFiles);
-        OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
-        features.unpersist(false);
-        long n = pca.count();
-        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
-                .put("configuration", cfg.describe())
-                .counts(n, n, 0)
-                .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
-        return commit(report, timer, files, new Manifest.Counts(n, n, 0), cfg.describe(), List.of(), 0);
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("read", String.join(",", cfg.features()));
+            Map<String, String> spec = FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
+            JavaRDD<FeatureRecord> features = orchard.readFeatures(cfg.features())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                progress.stage("pca", String.join(",", cfg.features()));
+                PcaModel fitted = timer.time("pca-fit", () -> orchard.fitPca(features, cfg.pca()));
+                PcaModel pca = spec == null ? fitted : fitted.withFeatureSpec(spec);
+                progress.stage("project", "k = " + pca.k());
+                timer.time("pca-project", () -> out.write(pca, pca.transform(features)));
+                long n = pca.count();
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(n, n, 0)
+                        .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+                return commit(out, report, timer, new long[] {n, 0, n, 0, 0}, 0);
+            } finally {
+                features.unpersist(false);
+            }
+        }
     }
 
     /** {@code transform}: project existing features with a saved PCA model (no fit). */
     Result transform() {
         StageTimer timer = new StageTimer();
-        List<PartFile> files = new ArrayList<>();
         PcaModel model = PcaModels.read(cfg.pcaModel(), cfg.storage());
-        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
-
-        progress.stage("read", String.join(",", cfg.features()));
-        FeatureUnion union = FeatureUnion.read(sc, cfg.features(), cfg.storage());
-        JavaRDD<FeatureRecord> features = union.features().persist(StorageLevel.MEMORY_AND_DISK());
-        List<FeatureRecord> first = features.take(1);
-        if (!first.isEmpty()) {
-            model.requireApplicable(first.get(0).features().length, union.featureSpec(),
-                    "--features " + String.join(",", cfg.features()));
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("read", String.join(",", cfg.features()));
+            Map<String, String> spec = FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
+            JavaRDD<FeatureRecord> features = orchard.readFeatures(cfg.features())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                List<FeatureRecord> first = features.take(1);
+                if (!first.isEmpty()) {
+                    model.requireApplicable(first.get(0).features().length, spec,
+                            "--features " + String.join(",", cfg.features()));
+                }
+                progress.stage("project", "k = " + model.k() + " with " + cfg.pcaModel() + " (no fit)");
+                long n = timer.time("pca-project", () -> out.write(model, model.transform(features)));
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(n, n, 0)
+                        .pca(model.inputDimension(), model.k(), model.explainedVarianceRatio());
+                return commit(out, report, timer, new long[] {n, 0, n, 0, 0}, 0);
+            } finally {
+                features.unpersist(false);
+            }
         }
-        progress.stage("project", "k = " + model.k() + " with " + cfg.pcaModel() + " (no fit)");
-        List<PartFile> pcaFiles = timer.time("pca-project", () ->
-                Sink.writePca(Pca.project(sc, model, features), cfg.output(), cfg.formats(), cfg.storage()));
-        files.addAll(pcaFiles);
-        files.add(OutputCommitter.writeFile(cfg.output(), "pca-model.json", model.toJson().getBytes(UTF_8),
-                cfg.storage()));
-        features.unpersist(false);
-        long n = rows(pcaFiles, cfg.formats());
-        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
-                .put("configuration", cfg.describe())
-                .counts(n, n, 0)
-                .pca(model.inputDimension(), model.k(), model.explainedVarianceRatio());
-        return commit(report, timer, files, new Manifest.Counts(n, n, 0), cfg.describe(), List.of(), 0);
     }
 
-    private Result commit(RunReport report, StageTimer timer, List<PartFile> files, Manifest.Counts counts,
-                          Map<String, Object> configuration, List<String> continuedFrom, long inferences) {
+    private Orchard orchard() {
+        return Orchard.builder(sc).storage(cfg.storage()).maxPartitionSize(cfg.maxPartitionSize()).build();
+    }
+
+    private Output open(Orchard orchard) {
+        return orchard.output(cfg.output()).formats(cfg.formats()).overwrite(cfg.overwrite()).open();
+    }
+
+    /** @param counts listed, reused, featurized, failed, retired (as the manifest counts them) */
+    private Result commit(Output out, RunReport report, StageTimer timer, long[] counts, long inferences) {
         report.timings(timer);
         if (reporting.eventLog()) {
             String log = EventLogs.copyToOutput(sc, cfg.output(), cfg.storage());
@@ -284,15 +246,13 @@ final class Pipeline {
                 report.eventLog(log);
             }
         }
-        OutputCommitter.writeFile(cfg.output(), "report.json", report.toJson().getBytes(UTF_8), cfg.storage());
-        OutputCommitter.writeFile(cfg.output(), "report.html", ReportHtml.render(report).getBytes(UTF_8), cfg.storage());
-        Manifest manifest = Manifest.of(counts, configuration).withFiles(files).withContinuedFrom(continuedFrom);
-        OutputCommitter.commit(cfg.output(), manifest, cfg.storage());
+        out.writeFile("report.json", report.toJson().getBytes(UTF_8));
+        out.writeFile("report.html", ReportHtml.render(report).getBytes(UTF_8));
+        out.commit(cfg.describe());
         if (reporting.notifier().enabled()) {
             reporting.notifier().send(summary(report));
         }
-        return new Result(cfg.output(), counts.listed(), counts.reused(), counts.featurized(), counts.failed(),
-                counts.retired(), inferences, report);
+        return new Result(cfg.output(), counts[0], counts[1], counts[2], counts[3], counts[4], inferences, report);
     }
 
     /** What the end-of-run notification says. */
@@ -319,27 +279,6 @@ final class Pipeline {
             byName.forEach((k, v) -> m.put(String.valueOf(k), v instanceof Map<?, ?> r ? r.get("accuracy") : v));
         }
         return m;
-    }
-
-    /** Featurized images per class, in label order. */
-    private static void imagesPerClass(JavaRDD<FeatureRecord> features, List<String> labels, RunReport report) {
-        Map<String, Long> counted = features.map(FeatureRecord::label).countByValue();
-        Map<String, Long> ordered = new LinkedHashMap<>();
-        for (String l : labels) {
-            ordered.put(l, counted.getOrDefault(l, 0L));
-        }
-        report.imagesPerClass(ordered);
-    }
-
-    /** The explained-variance curve over more components than were kept (from the same moments: no pass). */
-    private void spectrum(Moments moments, PcaModel pca, RunReport report) {
-        long maxK = Math.min(Math.min(pca.inputDimension(), pca.count() - 1), ReportOptions.SPECTRUM_MAX_COMPONENTS);
-        if (maxK <= pca.k()) {
-            report.spectrum(pca.explainedVarianceRatio(), pca.k());
-            return;
-        }
-        PcaModel wide = Pca.fromMoments(moments, PcaOptions.fixedK((int) maxK).withStandardize(cfg.pca().standardize()));
-        report.spectrum(wide.explainedVarianceRatio(), pca.k());
     }
 
     /** A bounded, seeded sample of PC1 × PC2 for the scatter plot. */
@@ -375,33 +314,16 @@ final class Pipeline {
         }
     }
 
-    /** Rows of one table, counted in one format only (both formats hold the same rows). */
-    private static long rows(List<PartFile> parts, java.util.Set<OutputFormat> formats) {
-        String ext = formats.contains(OutputFormat.PARQUET) ? ".parquet" : ".csv";
-        return parts.stream().filter(p -> p.path().endsWith(ext)).mapToLong(PartFile::rows).sum();
-    }
-
-    private static void failureSummary(JavaRDD<ErrorRecord> errors, RunReport report) {
+    private static void failureSummary(Featurization f, RunReport report) {
         Map<String, Long> byReason = new LinkedHashMap<>();
-        errors.mapToPair(e -> new Tuple2<>(category(e.reason()), 1L))
-                .reduceByKey(Long::sum)
-                .collect()
-                .stream()
-                .sorted((a, b) -> Long.compare(b._2(), a._2()))
-                .forEach(t -> byReason.put(t._1(), t._2()));
+        f.failuresByKind().forEach(t -> byReason.put(t._1(), t._2()));
         List<Map<String, String>> examples = new ArrayList<>();
-        for (ErrorRecord e : errors.take(20)) {
+        for (ErrorRecord e : f.errors().take(20)) {
             Map<String, String> ex = new LinkedHashMap<>();
             ex.put("imageId", e.imageId());
             ex.put("reason", e.reason());
             examples.add(ex);
         }
         report.failures(byReason, examples);
-    }
-
-    /** The kind of failure: the reason up to its first colon ("corrupt or truncated image", ...). */
-    static String category(String reason) {
-        int colon = reason.indexOf(':');
-        return colon > 0 ? reason.substring(0, colon) : reason;
     }
 }

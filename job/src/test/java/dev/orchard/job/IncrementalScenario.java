@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.orchard.ChangeRecord;
+import dev.orchard.internal.sink.ChangeRecord;
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.StorageOptions;

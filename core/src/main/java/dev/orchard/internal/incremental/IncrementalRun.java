@@ -1,6 +1,6 @@
 package dev.orchard.internal.incremental;
 
-import dev.orchard.ChangeRecord;
+import dev.orchard.internal.sink.ChangeRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.StorageOptions;
 import dev.orchard.internal.source.ImageRef;
@@ -37,7 +37,7 @@ public final class IncrementalRun implements AutoCloseable {
      * Resolves the earlier outputs and joins the listing with them (lazily: the first {@link #counts()} runs it).
      *
      * @param from        earlier committed outputs (roots or their {@code features/} folders)
-     * @param output      this run's output: must not be one of the chain's (it would be overwritten)
+     * @param output      this run's output, or null when not known yet: must not be one of the chain's
      * @param listed      this run's listed images
      * @param featureSpec what this run's model makes ({@link FeatureSpecs#of}); refused when the earlier outputs
      *                    recorded another
@@ -47,7 +47,7 @@ public final class IncrementalRun implements AutoCloseable {
     public static IncrementalRun start(JavaSparkContext sc, List<String> from, String output, JavaRDD<ImageRef> listed,
             Map<String, String> featureSpec, StorageOptions options) {
         OutputChain chain = OutputChain.resolve(from, options);
-        if (chain.contains(output)) {
+        if (output != null && chain.contains(output)) {
             throw new IllegalArgumentException("--output " + output + " is one of the outputs the run continues from ("
                     + String.join(", ", chain.roots()) + "): write the incremental run to a new --output");
         }

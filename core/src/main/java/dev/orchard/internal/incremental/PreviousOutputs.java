@@ -1,6 +1,6 @@
 package dev.orchard.internal.incremental;
 
-import dev.orchard.ChangeRecord;
+import dev.orchard.internal.sink.ChangeRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.StorageOptions;
 import dev.orchard.internal.sink.Sink;

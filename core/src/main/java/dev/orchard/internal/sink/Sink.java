@@ -17,7 +17,6 @@ import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.orchard.ChangeRecord;
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.PcaRecord;

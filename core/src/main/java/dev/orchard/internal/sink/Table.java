@@ -10,7 +10,6 @@ import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
-import dev.orchard.ChangeRecord;
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.PcaRecord;

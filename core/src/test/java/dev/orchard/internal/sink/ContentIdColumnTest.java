@@ -2,7 +2,6 @@ package dev.orchard.internal.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.orchard.ChangeRecord;
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.OutputFormat;

@@ -1,4 +1,4 @@
-package dev.orchard;
+package dev.orchard.internal.sink;
 
 import java.io.Serializable;
 import java.util.Locale;
