@@ -49,9 +49,9 @@ final class IncrementalReport {
             rate = featurizeSeconds * vcpus / computed;
             rateFrom = "this run";
         } else {
-            Object[] earlier = earlierRate(run.chain(), storage);
-            rate = (double) earlier[0];
-            rateFrom = (String) earlier[1];
+            Rate earlier = earlierRate(run.chain(), storage);
+            rate = earlier.vcpuSecondsPerImage();
+            rateFrom = earlier.from();
         }
         if (rate > 0) {
             double savedVcpuSeconds = rate * reused;
@@ -67,8 +67,11 @@ final class IncrementalReport {
         return m;
     }
 
-    /** The featurize rate of the newest earlier output whose report measured one: {rate, its root}. */
-    private static Object[] earlierRate(List<String> chain, StorageOptions storage) {
+    /** A measured CNN rate and where it was measured. */
+    private record Rate(double vcpuSecondsPerImage, String from) {}
+
+    /** The featurize rate of the newest earlier output whose report measured one. */
+    private static Rate earlierRate(List<String> chain, StorageOptions storage) {
         for (int i = chain.size() - 1; i >= 0; i--) {
             String root = chain.get(i);
             try {
@@ -78,13 +81,13 @@ final class IncrementalReport {
                 double seconds = t.path("seconds").asDouble(0);
                 double vcpus = t.path("vcpus").asDouble(0);
                 if (images > 0 && seconds > 0 && vcpus > 0) {
-                    return new Object[] {seconds * vcpus / images, root};
+                    return new Rate(seconds * vcpus / images, root);
                 }
             } catch (Exception e) {
                 // no report, or not one we can read: try an older output
             }
         }
-        return new Object[] {0.0, "none"};
+        return new Rate(0, "none");
     }
 
     private static double round(double v, int digits) {
