@@ -73,7 +73,7 @@ class KilledIncrementalRunTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("killed.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(900);
             while (System.nanoTime() < deadline && p.isAlive() && !hasPart(out.resolve("features"))) {
                 Thread.sleep(20);
             }
