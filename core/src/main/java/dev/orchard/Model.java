@@ -1,5 +1,6 @@
 package dev.orchard;
 
+import dev.orchard.internal.incremental.FeatureSpecs;
 import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.internal.model.ModelSpec;
 import java.util.LinkedHashMap;
@@ -62,6 +63,15 @@ public final class Model {
         m.put("preprocessing", preprocessing());
         m.put("packedBytes", packedBytes());
         return m;
+    }
+
+    /**
+     * What makes this model's features comparable with other features (preprocessing, input size, output tensor,
+     * dimension), as recorded in outputs' manifests and {@code pca-model.json}: see
+     * {@link PcaModel#requireApplicable}.
+     */
+    public Map<String, String> featureSpec() {
+        return FeatureSpecs.of(pkg().spec());
     }
 
     ModelPackage pkg() {

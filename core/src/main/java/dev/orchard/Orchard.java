@@ -1,6 +1,8 @@
 package dev.orchard;
 
 import dev.orchard.internal.featurize.Featurizer;
+import dev.orchard.internal.incremental.FeatureUnion;
+import dev.orchard.internal.incremental.IncrementalRun;
 import dev.orchard.internal.model.ModelOverrides;
 import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.internal.model.Preprocessing;
@@ -253,6 +255,22 @@ public final class Orchard {
         return model;
     }
 
+    /**
+     * Compares a listing with earlier committed outputs (and the outputs they continued from): see
+     * {@link ListingDiff}. Lazy: the first {@link ListingDiff#counts()} runs the join.
+     *
+     * @param previousOutputs output roots (or their {@code features/} folders)
+     * @throws StorageException if one is not a committed Orchard output
+     * @throws IllegalArgumentException if they hold features of another model than {@code model} makes
+     */
+    public ListingDiff diff(Images images, Model model, List<String> previousOutputs) {
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(model, "model");
+        IncrementalRun run = IncrementalRun.start(sc, previousOutputs, null, images.refs(), model.featureSpec(),
+                storage);
+        return ListingDiff.of(run, images, maxPartitionSize);
+    }
+
     // ---- sink -------------------------------------------------------------------------------------------
 
     /** Starts a committed output under a URI (local folder or {@code s3://bucket/prefix}). */
@@ -266,7 +284,20 @@ public final class Orchard {
      * @throws StorageException if they cannot be read
      */
     public JavaRDD<FeatureRecord> readFeatures(String featuresUri) {
-        return dev.orchard.internal.sink.Sink.readFeatures(sc, featuresUri, storage);
+        return readFeatures(List.of(featuresUri));
+    }
+
+    /**
+     * Reads the union of one or more outputs' features, one row per image: each output, and every output an
+     * incremental one continued from, newest row of each image, retired images left out (label indices then
+     * follow the union's sorted labels). A single folder of a full run reads as written.
+     *
+     * @param featuresUris {@code features/} folders or output roots
+     * @throws StorageException if they cannot be read
+     * @throws IllegalArgumentException if they hold features of different models
+     */
+    public JavaRDD<FeatureRecord> readFeatures(List<String> featuresUris) {
+        return FeatureUnion.read(sc, featuresUris, storage).features();
     }
 
     /** Configures an {@link Orchard}. */

@@ -2,6 +2,7 @@ package dev.orchard;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.orchard.internal.incremental.FeatureSpecs;
 import dev.orchard.internal.sink.Manifest;
 import dev.orchard.internal.sink.OutputCommitter;
 import dev.orchard.internal.sink.PartFile;
@@ -47,6 +48,10 @@ public final class Output implements AutoCloseable {
     private long featurized = -1;
     private long failed = -1;
     private long projected = -1;
+    private long reused;
+    private long retired;
+    private List<String> continuedFrom = List.of();
+    private Map<String, String> featureSpec;
     private boolean committed;
     private boolean closed;
 
@@ -80,6 +85,32 @@ public final class Output implements AutoCloseable {
                     + " feature rows + " + errors + " error rows; output not committed");
         }
         listed = f.listed();
+        featureSpec = f.model().featureSpec();
+    }
+
+    /**
+     * Writes an incremental run: {@code features/} and {@code errors/} of a featurization of
+     * {@link ListingDiff#toFeaturize()}, and {@code changes/} (the changed and retired images); the manifest will
+     * record {@code continuedFrom} and the counts {@code listed == reused + featurized + failed}, {@code retired}.
+     *
+     * @throws IllegalStateException if the counts do not reconcile (nothing is committed)
+     */
+    public void write(Featurization f, ListingDiff diff) {
+        write(f);
+        requireOpen();
+        List<PartFile> parts = Sink.writeChanges(diff.changes(), uri, formats, storage);
+        files.addAll(parts);
+        if (diff.countUnchanged() + featurized + failed != diff.countListed()
+                || rows(parts) != diff.countChanged() + diff.countRetired()) {
+            throw new IllegalStateException("Reconciliation failed: listed " + diff.countListed() + " but reused "
+                    + diff.countUnchanged() + " + featurized " + featurized + " + failed " + failed + " (changes: "
+                    + rows(parts) + " rows for " + diff.countChanged() + " changed + " + diff.countRetired()
+                    + " retired); output not committed");
+        }
+        listed = diff.countListed();
+        reused = diff.countUnchanged();
+        retired = diff.countRetired();
+        continuedFrom = diff.continuedFrom();
     }
 
     /** Writes {@code features/} from any feature RDD; returns the rows written. */
@@ -122,8 +153,9 @@ public final class Output implements AutoCloseable {
     }
 
     /**
-     * Writes the {@code _SUCCESS} manifest, last: counts {@code {listed, featurized, failed}}, every file with its
-     * rows and size, and {@code configuration}. Counts come from what was written: a {@link #write(Featurization)}
+     * Writes the {@code _SUCCESS} manifest, last: counts {@code {listed, reused, featurized, failed, retired}},
+     * every file with its rows and size, {@code configuration} (with the written features' {@code featureSpec}
+     * added), and {@code continuedFrom} for an incremental run. Counts come from what was written: a {@link #write(Featurization)}
      * gives all three; otherwise features (or, with only projections written, projections) count as featurized
      * and errors as failed.
      *
@@ -135,8 +167,12 @@ public final class Output implements AutoCloseable {
         long ok = featurized >= 0 ? featurized : Math.max(0, projected);
         long bad = Math.max(0, failed);
         long all = listed >= 0 ? listed : ok + bad;
-        Manifest manifest = Manifest.of(new Manifest.Counts(all, ok, bad), new LinkedHashMap<>(configuration))
-                .withFiles(files);
+        Map<String, Object> config = new LinkedHashMap<>(configuration);
+        if (featureSpec != null) {
+            config.putIfAbsent(FeatureSpecs.KEY, featureSpec);
+        }
+        Manifest manifest = Manifest.of(new Manifest.Counts(all, reused, ok, bad, retired), config)
+                .withFiles(files).withContinuedFrom(continuedFrom);
         OutputCommitter.commit(uri, manifest, storage);
         committed = true;
     }

@@ -41,6 +41,8 @@ public final class PcaModel implements Serializable {
     private final double[] explainedVarianceRatio;
     private final double totalVariance;
     private final PcaFitInfo fitInfo;
+    /** What the fitted features were (preprocessing, image size, ...), or null when not recorded. */
+    private final java.util.Map<String, String> featureSpec;
     /** Ratios of more leading components than kept, when the fit computed them (not part of the JSON). */
     private double[] spectrum;
 
@@ -91,6 +93,61 @@ public final class PcaModel implements Serializable {
         this.explainedVarianceRatio = explainedVarianceRatio.clone();
         this.totalVariance = totalVariance;
         this.fitInfo = java.util.Objects.requireNonNull(fitInfo, "fitInfo");
+        this.featureSpec = null;
+    }
+
+    private PcaModel(PcaModel m, java.util.Map<String, String> featureSpec) {
+        this.inputDimension = m.inputDimension;
+        this.count = m.count;
+        this.standardized = m.standardized;
+        this.mean = m.mean;
+        this.scale = m.scale;
+        this.components = m.components;
+        this.eigenvalues = m.eigenvalues;
+        this.explainedVarianceRatio = m.explainedVarianceRatio;
+        this.totalVariance = m.totalVariance;
+        this.spectrum = m.spectrum;
+        this.fitInfo = m.fitInfo;
+        this.featureSpec = featureSpec == null ? null
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(featureSpec));
+    }
+
+    /**
+     * This model, recording what the features it was fitted on are (the CNN's preprocessing, input size, output
+     * tensor and dimension, as strings), so that {@link #requireApplicable} can refuse features of another model.
+     * Written to {@code pca-model.json} as {@code "featureSpec"}.
+     */
+    public PcaModel withFeatureSpec(java.util.Map<String, String> spec) {
+        return new PcaModel(this, spec);
+    }
+
+    /** What the fitted features were, or null when the model does not say (models written before it did). */
+    public java.util.Map<String, String> featureSpec() {
+        return featureSpec;
+    }
+
+    /**
+     * Checks that this model can project features of dimension {@code dimension} made as {@code spec} says
+     * (either spec may be null: not known, not compared).
+     *
+     * @param what names the features for the message, e.g. their URI
+     * @throws IllegalArgumentException one line naming the mismatch: the dimension, or the preprocessing,
+     *                                  image size or output tensor
+     */
+    public void requireApplicable(int dimension, java.util.Map<String, String> spec, String what) {
+        if (dimension != inputDimension) {
+            throw new IllegalArgumentException("The PCA model expects " + inputDimension + "-dimensional features but "
+                    + what + " has " + dimension + ": use a model fitted on features of the same CNN");
+        }
+        if (featureSpec != null && spec != null) {
+            for (String key : featureSpec.keySet()) {
+                if (spec.containsKey(key) && !featureSpec.get(key).equals(spec.get(key))) {
+                    throw new IllegalArgumentException("The PCA model was fitted on features with " + key + " "
+                            + featureSpec.get(key) + " but " + what + " has " + key + " " + spec.get(key)
+                            + ": use a model fitted on features of the same CNN and preprocessing");
+                }
+            }
+        }
     }
 
     private static void checkLength(String name, double[] a, int expected) {
@@ -240,6 +297,10 @@ public final class PcaModel implements Serializable {
         o.set("eigenvalues", array(eigenvalues));
         o.set("explainedVarianceRatio", array(explainedVarianceRatio));
         o.put("totalVariance", totalVariance);
+        if (featureSpec != null) {
+            ObjectNode f = o.putObject("featureSpec");
+            featureSpec.forEach(f::put);
+        }
         try {
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {
@@ -292,9 +353,16 @@ public final class PcaModel implements Serializable {
         if (!tv.isNumber()) {
             throw new IllegalArgumentException("pca-model.json: totalVariance must be a number, was " + tv);
         }
-        return new PcaModel(d, n, std.booleanValue(), doubles(field(o, "mean"), "mean"), scale, c,
+        PcaModel model = new PcaModel(d, n, std.booleanValue(), doubles(field(o, "mean"), "mean"), scale, c,
                 doubles(field(o, "eigenvalues"), "eigenvalues"),
                 doubles(field(o, "explainedVarianceRatio"), "explainedVarianceRatio"), tv.doubleValue());
+        JsonNode spec = o.get("featureSpec");
+        if (spec != null && spec.isObject()) {
+            java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+            spec.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+            model = model.withFeatureSpec(m);
+        }
+        return model;
     }
 
     private static JsonNode field(JsonNode o, String name) {

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -295,7 +296,26 @@ final class Commands {
         }
     }
 
+    /** {@code --incremental-from}: featurize only what is new or changed since earlier outputs. */
+    static class IncrementalFlags {
+        @Option(names = "--incremental-from", paramLabel = "OUTPUT", split = ",",
+                description = "Earlier committed output(s) to continue (comma-separated; each output's manifest names "
+                        + "the ones it continued, which are followed too). Only new images and images whose size or "
+                        + "ETag/modification time changed are fetched and featurized; the new output holds those, "
+                        + "and changes/ lists the changed and retired images.")
+        List<String> from;
+
+        List<String> uris() {
+            return from == null ? List.of() : from.stream().map(Storages::normalize).toList();
+        }
+    }
+
     static JobConfig featurizeConfig(String command, String input, Common c, ModelFlags m, PcaFlags p) {
+        return featurizeConfig(command, input, c, m, p, List.of(), null);
+    }
+
+    static JobConfig featurizeConfig(String command, String input, Common c, ModelFlags m, PcaFlags p,
+                                     List<String> incrementalFrom, String pcaModel) {
         if (c.maxPartitionSize < 1) {
             throw new UsageException("--max-partition-size must be >= 1 but was " + c.maxPartitionSize);
         }
@@ -309,7 +329,7 @@ final class Commands {
             throw new UsageException("--max-pixels must be >= 1 but was " + m.maxPixels);
         }
         Precision precision = m.precision();
-        PcaOptions pcaOptions = p == null ? null : p.options();
+        PcaOptions pcaOptions = p == null || pcaModel != null ? null : p.options();
         Set<OutputFormat> formats = c.formats();
         ModelOptions modelOptions = m.options();
         StorageOptions storage = c.storage();
@@ -318,7 +338,8 @@ final class Commands {
         FeaturizeOptions fo = new FeaturizeOptions(m.batchSize, m.maxPixels, FeaturizeOptions.DEFAULT_FETCH_THREADS,
                 storage, precision);
         return new JobConfig(command, in, c.outputOrDefault(command), model, null, modelOptions, pcaOptions, formats,
-                fo, storage, c.maxPartitionSize, c.overwrite, c.master);
+                fo, storage, c.maxPartitionSize, c.overwrite, c.master, incrementalFrom,
+                pcaModel == null ? null : Storages.normalize(pcaModel));
     }
 
     static int execute(JobConfig cfg, Common c, ReportFlags rf, boolean withPca, boolean pcaOnly) {
@@ -331,9 +352,10 @@ final class Commands {
                      reporting.eventLog())) {
             progress.start(sc);
             Pipeline pipeline = new Pipeline(cfg, sc, progress, reporting);
-            Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
-            System.out.printf("%s: listed %d, featurized %d, failed %d%n", cfg.command(), r.listed(), r.featurized(),
-                    r.failed());
+            Pipeline.Result r = pcaOnly ? (cfg.pcaModel() != null ? pipeline.transform() : pipeline.pca())
+                    : pipeline.featurize(withPca);
+            System.out.printf("%s: listed %d, featurized %d, failed %d%s%n", cfg.command(), r.listed(), r.featurized(),
+                    r.failed(), cfg.incremental() ? ", reused " + r.reused() + ", retired " + r.retired() : "");
             String precisionLine = dev.orchard.internal.featurize.PrecisionCheck.summary(r.report());
             if (precisionLine != null) {
                 System.out.println(precisionLine);
@@ -353,11 +375,21 @@ final class Commands {
         @Mixin Common common = new Common();
         @Mixin ModelFlags model = new ModelFlags();
         @Mixin PcaFlags pca = new PcaFlags();
+        @Mixin IncrementalFlags incremental = new IncrementalFlags();
+        @Option(names = "--pca-model", paramLabel = "FILE",
+                description = "Project with this pca-model.json of an earlier run instead of fitting a new PCA "
+                        + "(the projections stay in that model's space).")
+        String pcaModel;
         @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
-            return execute(featurizeConfig("run", input, common, model, pca), common, report, true, false);
+            if (pcaModel != null && (pca.k != null || pca.variance != null || pca.standardize)) {
+                throw new UsageException("--pca-model projects with a fitted model: drop --k, --variance and "
+                        + "--standardize");
+            }
+            return execute(featurizeConfig("run", input, common, model, pca, incremental.uris(), pcaModel), common,
+                    report, true, false);
         }
     }
 
@@ -368,11 +400,13 @@ final class Commands {
         String input;
         @Mixin Common common = new Common();
         @Mixin ModelFlags model = new ModelFlags();
+        @Mixin IncrementalFlags incremental = new IncrementalFlags();
         @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
-            return execute(featurizeConfig("featurize", input, common, model, null), common, report, false, false);
+            return execute(featurizeConfig("featurize", input, common, model, null, incremental.uris(), null), common,
+                    report, false, false);
         }
     }
 
@@ -380,23 +414,48 @@ final class Commands {
             description = "Fit PCA on existing features (a features/ folder of CSV or Parquet parts) "
                     + "and write projections and the model.")
     static final class PcaCmd implements Callable<Integer> {
-        @Option(names = "--features", required = true, paramLabel = "URI",
-                description = "A features/ folder, e.g. <output>/features of an earlier run.")
-        String features;
+        @Option(names = "--features", required = true, paramLabel = "URI", split = ",",
+                description = "A features/ folder, e.g. <output>/features of an earlier run, or several "
+                        + "(comma-separated): PCA is fitted over their union, one row per image (the latest output's "
+                        + "wins; incremental outputs bring the outputs they continued).")
+        List<String> features;
         @Mixin Common common = new Common();
         @Mixin PcaFlags pca = new PcaFlags();
         @Mixin ReportFlags report = new ReportFlags();
 
         @Override
         public Integer call() {
-            if (common.maxPartitionSize < 1) {
-                throw new UsageException("--max-partition-size must be >= 1 but was " + common.maxPartitionSize);
-            }
-            StorageOptions storage = common.storage();
-            JobConfig cfg = new JobConfig("pca", null, common.outputOrDefault("pca"), null,
-                    Storages.normalize(features), null, pca.options(), common.formats(), null,
-                    storage, common.maxPartitionSize, common.overwrite, common.master);
-            return execute(cfg, common, report, true, true);
+            return execute(pcaConfig("pca", features, common, pca.options(), null), common, report, true, true);
+        }
+    }
+
+    static JobConfig pcaConfig(String command, List<String> features, Common common, PcaOptions options,
+                               String pcaModel) {
+        if (common.maxPartitionSize < 1) {
+            throw new UsageException("--max-partition-size must be >= 1 but was " + common.maxPartitionSize);
+        }
+        return new JobConfig(command, null, common.outputOrDefault(command), null,
+                features.stream().map(Storages::normalize).toList(), null, options, common.formats(),
+                null, common.storage(), common.maxPartitionSize, common.overwrite, common.master, List.of(),
+                pcaModel == null ? null : Storages.normalize(pcaModel));
+    }
+
+    @Command(name = "transform", mixinStandardHelpOptions = true,
+            description = "Project existing features with an existing PCA model (no refit): writes pca/ in the "
+                    + "model's space.")
+    static final class Transform implements Callable<Integer> {
+        @Option(names = "--pca-model", required = true, paramLabel = "FILE",
+                description = "The pca-model.json of an earlier run (local or s3://).")
+        String pcaModel;
+        @Option(names = "--features", required = true, paramLabel = "URI", split = ",",
+                description = "features/ folder(s) to project (comma-separated: their union, latest output wins).")
+        List<String> features;
+        @Mixin Common common = new Common();
+        @Mixin ReportFlags report = new ReportFlags();
+
+        @Override
+        public Integer call() {
+            return execute(pcaConfig("transform", features, common, null, pcaModel), common, report, true, true);
         }
     }
 

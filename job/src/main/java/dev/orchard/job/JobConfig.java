@@ -6,6 +6,7 @@ import dev.orchard.PcaOptions;
 import dev.orchard.OutputFormat;
 import dev.orchard.StorageOptions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -19,7 +20,7 @@ record JobConfig(
         String input,
         String output,
         String model,
-        String features,
+        List<String> features,
         ModelOptions modelOptions,
         PcaOptions pca,
         Set<OutputFormat> formats,
@@ -27,7 +28,19 @@ record JobConfig(
         StorageOptions storage,
         int maxPartitionSize,
         boolean overwrite,
-        String master) {
+        String master,
+        List<String> incrementalFrom,
+        String pcaModel) {
+
+    JobConfig {
+        features = features == null ? null : List.copyOf(features);
+        incrementalFrom = incrementalFrom == null ? List.of() : List.copyOf(incrementalFrom);
+    }
+
+    /** Whether the run continues earlier outputs ({@code --incremental-from}). */
+    boolean incremental() {
+        return !incrementalFrom.isEmpty();
+    }
 
     /** The configuration as written into {@code _SUCCESS} and {@code report.json}. */
     Map<String, Object> describe() {
@@ -37,7 +50,13 @@ record JobConfig(
             m.put("input", input);
         }
         if (features != null) {
-            m.put("features", features);
+            m.put("features", features.size() == 1 ? features.get(0) : features);
+        }
+        if (!incrementalFrom.isEmpty()) {
+            m.put("incrementalFrom", incrementalFrom);
+        }
+        if (pcaModel != null) {
+            m.put("pcaModel", pcaModel);
         }
         m.put("output", output);
         if (model != null) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             Commands.Run.class,
             Commands.Featurize.class,
             Commands.PcaCmd.class,
+            Commands.Transform.class,
             Commands.InspectModel.class,
             Commands.MakeModel.class,
             CommandLine.HelpCommand.class

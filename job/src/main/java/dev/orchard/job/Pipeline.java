@@ -7,6 +7,7 @@ import dev.orchard.FeatureRecord;
 import dev.orchard.Featurization;
 import dev.orchard.Fidelity;
 import dev.orchard.Images;
+import dev.orchard.ListingDiff;
 import dev.orchard.Model;
 import dev.orchard.Orchard;
 import dev.orchard.Output;
@@ -14,6 +15,7 @@ import dev.orchard.PcaModel;
 import dev.orchard.PcaRecord;
 import dev.orchard.Precision;
 import dev.orchard.internal.featurize.PrecisionCheck;
+import dev.orchard.internal.incremental.FeatureUnion;
 import dev.orchard.internal.probe.LabeledVector;
 import dev.orchard.internal.probe.LinearProbe;
 import dev.orchard.internal.probe.ProbeResult;
@@ -41,7 +43,8 @@ import scala.Tuple2;
 final class Pipeline {
 
     /** Outcome of a run: where it went and what it counted. */
-    record Result(String output, long listed, long featurized, long failed, long inferences, RunReport report) {}
+    record Result(String output, long listed, long reused, long featurized, long failed, long retired, long inferences,
+                  RunReport report) {}
 
     private final JobConfig cfg;
     private final JavaSparkContext sc;
@@ -72,20 +75,42 @@ final class Pipeline {
             progress.stage("model", cfg.model());
             Model model = timer.time("model", () -> orchard.model(cfg.model(), cfg.modelOptions()));
 
-            try (Featurization f = orchard.featurize(images, model, cfg.featurize())) {
-                progress.stage("featurize", listed + " images");
-                progress.track("featurize", listed, f::inferences);
-                timer.time("featurize", () -> out.write(f));
+            ListingDiff diff = null;
+            Images work = images;
+            if (cfg.incremental()) {
+                // Incremental: featurize only what is new, changed or failed before (ListingDiff).
+                progress.stage("diff", String.join(",", cfg.incrementalFrom()));
+                diff = orchard.diff(images, model, cfg.incrementalFrom());
+                timer.time("diff", diff::countListed);
+                progress.info(IncrementalReport.line(diff));
+                work = diff.toFeaturize();
+            }
+            try (ListingDiff d = diff; Featurization f = orchard.featurize(work, model, cfg.featurize())) {
+                long toFeaturize = work.knownCount();
+                progress.stage("featurize", toFeaturize + " images");
+                progress.track("featurize", toFeaturize, f::inferences);
+                timer.time("featurize", () -> {
+                    if (d == null) {
+                        out.write(f);
+                    } else {
+                        out.write(f, d);
+                    }
+                });
                 progress.finish();
+                long reused = d == null ? 0 : d.countUnchanged();
+                long retired = d == null ? 0 : d.countRetired();
 
                 RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
                         .put("configuration", cfg.describe())
-                        .counts(f.listed(), f.featurized(), f.failed())
+                        .counts(listed, f.featurized(), f.failed())
                         .put("classes", images.labels().size())
                         .put("ignoredObjects", images.ignored())
-                        .throughput(f.listed(), timer.seconds("featurize"), sc.defaultParallelism())
+                        .throughput(toFeaturize, timer.seconds("featurize"), sc.defaultParallelism())
                         .put("modelSpec", model.describe())
                         .put("executors", f.executors());
+                if (d != null) {
+                    report.counts(listed, reused, f.featurized(), f.failed(), retired);
+                }
                 if (!f.warnings().isEmpty()) {
                     report.put("warnings", f.warnings());
                 }
@@ -103,40 +128,65 @@ final class Pipeline {
                 }
                 report.precision(precision, f.cpuBf16(), fidelity);
 
-                if (withPca && f.featurized() >= 2) {
-                    progress.stage("pca", f.featurized() + " vectors of " + model.featureDimension());
-                    PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(f.features(), cfg.pca()));
+                // PCA over every current image: this run's features and, incremental, the earlier ones it reused.
+                JavaRDD<FeatureRecord> reusedRows = reused == 0 ? null
+                        : d.reusedFeatures().persist(StorageLevel.MEMORY_AND_DISK());
+                JavaRDD<FeatureRecord> all = reusedRows == null ? f.features() : reusedRows.union(f.features());
+                long allCount = reused + f.featurized();
+                if (withPca && cfg.pcaModel() != null) {
+                    PcaModel given = PcaModels.read(cfg.pcaModel(), cfg.storage());
+                    given.requireApplicable(model.featureDimension(), model.featureSpec(), "--model " + cfg.model());
+                    progress.stage("project", "k = " + given.k() + " with " + cfg.pcaModel() + " (no fit)");
+                    // This run's images only: earlier outputs hold the others' projections, in the same space.
+                    timer.time("pca-project", () -> out.write(given, given.transform(f.features())));
+                    report.pca(given.inputDimension(), given.k(), given.explainedVarianceRatio());
+                } else if (withPca && allCount >= 2) {
+                    progress.stage("pca", allCount + " vectors of " + model.featureDimension());
+                    PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(all, cfg.pca()))
+                            .withFeatureSpec(model.featureSpec());
                     progress.stage("project", "k = " + pca.k());
-                    JavaRDD<PcaRecord> projected = pca.transform(f.features());
+                    JavaRDD<PcaRecord> projected = pca.transform(all);
                     timer.time("pca-project", () -> out.write(pca, projected));
                     report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
                     report.spectrum(pca.spectrum(), pca.k());
                     report.put("pcaFit", pca.fitInfo());
-                    scatter(projected, images.labels(), f.featurized(), report);
-                    probe(f.features(), projected, images.labels(), f.featurized(), timer, report);
+                    scatter(projected, images.labels(), allCount, report);
+                    probe(all, projected, images.labels(), allCount, timer, report);
                 } else if (withPca) {
                     progress.info("PCA skipped: fewer than 2 images were featurized");
                 }
+                if (reusedRows != null) {
+                    reusedRows.unpersist(false);
+                }
                 report.put("inferences", f.inferences());
                 double parallel = timer.seconds("featurize") + timer.seconds("pca-fit") + timer.seconds("pca-project");
-                report.cost(reporting.cost().estimate(ExecutorCensus.of(sc.sc()), f.listed(), timer.seconds("list"),
+                report.cost(reporting.cost().estimate(ExecutorCensus.of(sc.sc()), listed, timer.seconds("list"),
                         timer.seconds("model"), parallel));
-                return commit(out, report, timer, f.listed(), f.featurized(), f.failed(), f.inferences());
+                if (d != null) {
+                    report.put("reused", reused);
+                    report.put("incremental", IncrementalReport.section(d, reused, f.featurized(), f.failed(),
+                            retired, timer.seconds("featurize"), sc.defaultParallelism(), reporting.cost(),
+                            cfg.storage()));
+                }
+                return commit(out, report, timer, new long[] {listed, reused, f.featurized(), f.failed(), retired},
+                        f.inferences());
             }
         }
     }
 
-    /** {@code pca}: fit on existing features and write projections + model. */
+    /** {@code pca}: fit on existing features (one folder, or the union of several) and write projections + model. */
     Result pca() {
         StageTimer timer = new StageTimer();
         Orchard orchard = orchard();
         try (Output out = open(orchard)) {
-            progress.stage("read", cfg.features());
+            progress.stage("read", String.join(",", cfg.features()));
+            Map<String, String> spec = FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
             JavaRDD<FeatureRecord> features = orchard.readFeatures(cfg.features())
                     .persist(StorageLevel.MEMORY_AND_DISK());
             try {
-                progress.stage("pca", cfg.features());
-                PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(features, cfg.pca()));
+                progress.stage("pca", String.join(",", cfg.features()));
+                PcaModel fitted = timer.time("pca-fit", () -> orchard.fitPca(features, cfg.pca()));
+                PcaModel pca = spec == null ? fitted : fitted.withFeatureSpec(spec);
                 progress.stage("project", "k = " + pca.k());
                 timer.time("pca-project", () -> out.write(pca, pca.transform(features)));
                 long n = pca.count();
@@ -145,7 +195,36 @@ final class Pipeline {
                         .counts(n, n, 0)
                         .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio())
                         .put("pcaFit", pca.fitInfo());
-                return commit(out, report, timer, n, n, 0, 0);
+                return commit(out, report, timer, new long[] {n, 0, n, 0, 0}, 0);
+            } finally {
+                features.unpersist(false);
+            }
+        }
+    }
+
+    /** {@code transform}: project existing features with a saved PCA model (no fit). */
+    Result transform() {
+        StageTimer timer = new StageTimer();
+        PcaModel model = PcaModels.read(cfg.pcaModel(), cfg.storage());
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("read", String.join(",", cfg.features()));
+            Map<String, String> spec = FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
+            JavaRDD<FeatureRecord> features = orchard.readFeatures(cfg.features())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                List<FeatureRecord> first = features.take(1);
+                if (!first.isEmpty()) {
+                    model.requireApplicable(first.get(0).features().length, spec,
+                            "--features " + String.join(",", cfg.features()));
+                }
+                progress.stage("project", "k = " + model.k() + " with " + cfg.pcaModel() + " (no fit)");
+                long n = timer.time("pca-project", () -> out.write(model, model.transform(features)));
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(n, n, 0)
+                        .pca(model.inputDimension(), model.k(), model.explainedVarianceRatio());
+                return commit(out, report, timer, new long[] {n, 0, n, 0, 0}, 0);
             } finally {
                 features.unpersist(false);
             }
@@ -160,8 +239,8 @@ final class Pipeline {
         return orchard.output(cfg.output()).formats(cfg.formats()).overwrite(cfg.overwrite()).open();
     }
 
-    private Result commit(Output out, RunReport report, StageTimer timer, long listed, long featurized, long failed,
-                          long inferences) {
+    /** @param counts listed, reused, featurized, failed, retired (as the manifest counts them) */
+    private Result commit(Output out, RunReport report, StageTimer timer, long[] counts, long inferences) {
         report.timings(timer);
         if (reporting.eventLog()) {
             String log = EventLogs.copyToOutput(sc, cfg.output(), cfg.storage());
@@ -175,7 +254,7 @@ final class Pipeline {
         if (reporting.notifier().enabled()) {
             reporting.notifier().send(summary(report));
         }
-        return new Result(cfg.output(), listed, featurized, failed, inferences, report);
+        return new Result(cfg.output(), counts[0], counts[1], counts[2], counts[3], counts[4], inferences, report);
     }
 
     /** What the end-of-run notification says. */

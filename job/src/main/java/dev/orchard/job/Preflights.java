@@ -1,5 +1,9 @@
 package dev.orchard.job;
 
+import dev.orchard.PcaModel;
+import dev.orchard.internal.incremental.FeatureUnion;
+import dev.orchard.internal.incremental.OutputChain;
+import java.util.Map;
 import dev.orchard.internal.storage.Preflight;
 import dev.orchard.internal.storage.Regions;
 import dev.orchard.StorageException;
@@ -21,7 +25,26 @@ final class Preflights {
             Preflight.checkReadable(cfg.input(), cfg.storage());
         }
         if (cfg.features() != null) {
-            Preflight.checkReadable(cfg.features(), cfg.storage());
+            for (String f : cfg.features()) {
+                Preflight.checkReadable(f, cfg.storage());
+            }
+        }
+        if (cfg.incremental()) {
+            OutputChain chain = OutputChain.resolve(cfg.incrementalFrom(), cfg.storage());
+            if (chain.contains(cfg.output())) {
+                throw new UsageException("--output " + cfg.output() + " is one of the outputs --incremental-from "
+                        + "continues (" + String.join(", ", chain.roots()) + "): choose a new --output");
+            }
+        }
+        if (cfg.pcaModel() != null) {
+            PcaModel model = PcaModels.read(cfg.pcaModel(), cfg.storage());
+            Map<String, String> spec = cfg.features() == null ? null
+                    : FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
+            if (spec != null && spec.get("featureDim") != null) {
+                // transform: refuse a mismatched model before Spark starts (rows are checked again when read)
+                model.requireApplicable(Integer.parseInt(spec.get("featureDim")), spec,
+                        "--features " + String.join(",", cfg.features()));
+            }
         }
         if (cfg.model() != null) {
             Preflight.checkModelReadable(cfg.model(), cfg.storage());

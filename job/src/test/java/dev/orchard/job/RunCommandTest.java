@@ -87,8 +87,8 @@ class RunCommandTest {
         assertEquals(SinkFiles.featureRows(runOut, "parquet"), SinkFiles.featureRows(runOut, "csv"));
         assertEquals(60, SinkFiles.featureRows(runOut, "csv").size());
         List<String> errors = SinkFiles.csvLines(runOut.resolve("errors"));
-        assertTrue(errors.stream().allMatch(l -> !l.startsWith("image_id") || l.equals("image_id,reason")), errors.toString());
-        List<String> rows = errors.stream().filter(l -> !l.equals("image_id,reason")).sorted().toList();
+        assertTrue(errors.stream().allMatch(l -> !l.startsWith("image_id") || l.equals("image_id,reason,content_id")), errors.toString());
+        List<String> rows = errors.stream().filter(l -> !l.equals("image_id,reason,content_id")).sorted().toList();
         assertEquals(2, rows.size(), rows.toString());
         assertTrue(rows.get(0).contains("Broken/empty.png") && rows.get(0).contains("empty file"), rows.get(0));
         assertTrue(rows.get(1).contains("Broken/text.jpg") && rows.get(1).contains("not an image"), rows.get(1));

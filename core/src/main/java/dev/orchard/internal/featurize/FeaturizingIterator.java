@@ -226,9 +226,9 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
             ImageRef ref = batch.refs.get(i);
             if (batch.slot[i] >= 0) {
                 ready.add(Featurized.ok(new FeatureRecord(ref.uri(), ref.label(), ref.labelIndex(),
-                        out[batch.slot[i]])));
+                        out[batch.slot[i]], ref.contentId())));
             } else {
-                ready.add(Featurized.failed(new ErrorRecord(ref.uri(), batch.errors[i])));
+                ready.add(Featurized.failed(new ErrorRecord(ref.uri(), batch.errors[i], ref.contentId())));
             }
         }
     }

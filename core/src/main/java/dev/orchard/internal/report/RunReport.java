@@ -40,6 +40,20 @@ public final class RunReport {
         return this;
     }
 
+    /** Counts of an incremental run: {@code listed == reused + featurized + failed}; retired were not listed. */
+    public RunReport counts(long listed, long reused, long featurized, long failed, long retired) {
+        counts(listed, featurized, failed);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> c = (Map<String, Object>) root.get("counts");
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        ordered.put("listed", listed);
+        ordered.put("reused", reused);
+        ordered.putAll(c);
+        ordered.put("retired", retired);
+        root.put("counts", ordered);
+        return this;
+    }
+
     /**
      * Throughput of the featurize stage.
      *

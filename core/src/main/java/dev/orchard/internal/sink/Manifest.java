@@ -31,9 +31,10 @@ import dev.orchard.internal.storage.Storages;
  *
  * <pre>{@code
  * {"version": 1, "createdAt": "2025-01-01T12:00:00Z",
- *  "counts": {"listed": 10, "featurized": 9, "failed": 1},
+ *  "counts": {"listed": 10, "reused": 0, "featurized": 9, "failed": 1, "retired": 0},
  *  "files": [{"path": "features/part-00000.parquet", "rows": 9, "bytes": 1234}, ...],
- *  "configuration": {"k": 50, ...}}
+ *  "configuration": {"k": 50, ...},
+ *  "continuedFrom": []}
  * }</pre>
  *
  * @param version       manifest format version, {@link #VERSION}
@@ -42,9 +43,11 @@ import dev.orchard.internal.storage.Storages;
  * @param files         every file of the output but {@code _SUCCESS}, sorted by path
  * @param configuration the run's settings, as JSON-able values (strings, numbers, booleans,
  *                      lists, maps, null)
+ * @param continuedFrom the committed outputs an incremental run continued from (their roots), each of which
+ *                      may name its own; empty for a full run (and in manifests written before the field)
  */
 public record Manifest(int version, String createdAt, Counts counts, List<PartFile> files,
-        Map<String, Object> configuration) implements Serializable {
+        Map<String, Object> configuration, List<String> continuedFrom) implements Serializable {
 
     public static final int VERSION = 1;
 
@@ -53,27 +56,38 @@ public record Manifest(int version, String createdAt, Counts counts, List<PartFi
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /**
-     * Image counts of a run; {@code listed == featurized + failed}, always.
+     * Image counts of a run; {@code listed == reused + featurized + failed}, always.
      *
      * @param listed     images found under the input
-     * @param featurized images turned into feature vectors
-     * @param failed     images that became error records
+     * @param reused     unchanged images whose features an earlier output holds (incremental runs; else 0):
+     *                   not fetched, not featurized, not written again
+     * @param featurized images turned into feature vectors by this run
+     * @param failed     images that became error records in this run
+     * @param retired    images of the earlier outputs no longer listed (incremental runs; else 0)
      */
-    public record Counts(long listed, long featurized, long failed) implements Serializable {
+    public record Counts(long listed, long reused, long featurized, long failed, long retired)
+            implements Serializable {
         public Counts {
-            if (listed < 0 || featurized < 0 || failed < 0) {
-                throw new IllegalArgumentException("counts must be >= 0 but were listed=" + listed
-                        + ", featurized=" + featurized + ", failed=" + failed);
+            if (listed < 0 || reused < 0 || featurized < 0 || failed < 0 || retired < 0) {
+                throw new IllegalArgumentException("counts must be >= 0 but were listed=" + listed + ", reused="
+                        + reused + ", featurized=" + featurized + ", failed=" + failed + ", retired=" + retired);
             }
-            if (listed != featurized + failed) {
-                throw new IllegalArgumentException("listed must equal featurized + failed but " + listed
-                        + " != " + featurized + " + " + failed + ": an image was lost or counted twice");
+            if (listed != reused + featurized + failed) {
+                throw new IllegalArgumentException("listed must equal reused + featurized + failed but " + listed
+                        + " != " + reused + " + " + featurized + " + " + failed
+                        + ": an image was lost or counted twice");
             }
+        }
+
+        /** Counts of a full (not incremental) run. */
+        public Counts(long listed, long featurized, long failed) {
+            this(listed, 0, featurized, failed, 0);
         }
     }
 
     public Manifest {
         Objects.requireNonNull(createdAt, "createdAt");
+        continuedFrom = continuedFrom == null ? List.of() : List.copyOf(continuedFrom);
         Objects.requireNonNull(counts, "counts");
         List<PartFile> sorted = new ArrayList<>(Objects.requireNonNull(files, "files"));
         sorted.sort(Comparator.comparing(PartFile::path));
@@ -87,14 +101,25 @@ public record Manifest(int version, String createdAt, Counts counts, List<PartFi
                 configuration == null ? Map.of() : configuration));
     }
 
+    /** A manifest of a full run, without {@code continuedFrom}. */
+    public Manifest(int version, String createdAt, Counts counts, List<PartFile> files,
+            Map<String, Object> configuration) {
+        this(version, createdAt, counts, files, configuration, List.of());
+    }
+
     /** A manifest made now, with no files yet (see {@link #withFiles}). */
     public static Manifest of(Counts counts, Map<String, Object> configuration) {
-        return new Manifest(VERSION, Instant.now().toString(), counts, List.of(), configuration);
+        return new Manifest(VERSION, Instant.now().toString(), counts, List.of(), configuration, List.of());
     }
 
     /** This manifest listing {@code newFiles} instead of its files. */
     public Manifest withFiles(List<PartFile> newFiles) {
-        return new Manifest(version, createdAt, counts, newFiles, configuration);
+        return new Manifest(version, createdAt, counts, newFiles, configuration, continuedFrom);
+    }
+
+    /** This manifest naming the outputs it continued from (roots, as given). */
+    public Manifest withContinuedFrom(List<String> outputs) {
+        return new Manifest(version, createdAt, counts, files, configuration, outputs);
     }
 
     /** The files under {@code folder} ({@code features}, {@code pca}, {@code errors}). */

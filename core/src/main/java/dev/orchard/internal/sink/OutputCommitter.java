@@ -40,7 +40,7 @@ public final class OutputCommitter {
      * when everything in it is one of these (or a hidden temporary file), so a mistyped
      * {@code --output} never wipes someone's data.
      */
-    static final Set<String> LAYOUT = Set.of("features", "pca", "errors", "pca-model.json", "report.json",
+    static final Set<String> LAYOUT = Set.of("features", "pca", "errors", "changes", "pca-model.json", "report.json",
             "report.html", "spark-events", SUCCESS);
 
     private static final Logger LOG = LoggerFactory.getLogger(OutputCommitter.class);
@@ -208,7 +208,7 @@ public final class OutputCommitter {
     }
 
     static boolean isPartFile(String rel) {
-        return rel.matches("(features|pca|errors)/part-\\d{5,}\\.(parquet|csv)");
+        return rel.matches("(features|pca|errors|changes)/part-\\d{5,}\\.(parquet|csv)");
     }
 
     /** A temporary file of an unfinished atomic write: some path segment starts with a dot. */

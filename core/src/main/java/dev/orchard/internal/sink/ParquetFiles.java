@@ -158,7 +158,7 @@ final class ParquetFiles {
             MessageType file = context.getFileSchema();
             List<Type> keep = new ArrayList<>();
             for (String name : table.columns()) {
-                if (!file.containsField(name)) {
+                if (!file.containsField(name) && !table.optionalColumns().contains(name)) {
                     throw new PartFileException(sourceUri, sourceUri + " has no column '" + name
                             + "' (it has " + file.getFields().stream().map(Type::getName).toList()
                             + "): not an Orchard " + table.folder() + " part file");

@@ -32,6 +32,7 @@ final class PartReader<T> implements Iterator<T>, Closeable {
     private ParquetReader<T> parquet;
     private Csv.CsvReader csv;
     private int csvWidth;
+    private int csvColumns;
     private Path temp;
     private T next;
     private boolean closed;
@@ -73,6 +74,7 @@ final class PartReader<T> implements Iterator<T>, Closeable {
                     throw new PartFileException(uri, uri + " is empty: a CSV part file starts with a header row");
                 }
                 r.csvWidth = table.checkCsvHeader(header, uri);
+                r.csvColumns = header.length;
             } else {
                 throw new PartFileException(uri, uri + " is neither a .parquet nor a .csv part file");
             }
@@ -92,7 +94,7 @@ final class PartReader<T> implements Iterator<T>, Closeable {
             next = parquet.read();
         } else {
             String[] fields = csv.next();
-            next = fields == null ? null : table.fromCsv(fields, csvWidth, uri, csv.recordLine());
+            next = fields == null ? null : table.fromCsv(fields, csvWidth, csvColumns, uri, csv.recordLine());
         }
         if (next == null) {
             close();

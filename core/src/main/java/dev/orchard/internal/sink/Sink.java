@@ -76,12 +76,24 @@ public final class Sink {
     public static List<PartFile> writeErrors(JavaRDD<ErrorRecord> rdd, String outputUri,
             Set<OutputFormat> formats, StorageOptions options) {
         List<PartFile> files = write(rdd, outputUri, Table.ERRORS, formats, options);
-        if (!files.isEmpty()) {
-            return files;
-        }
+        return files.isEmpty() ? writeEmpty(outputUri, Table.ERRORS, formats, options) : files;
+    }
+
+    /**
+     * Writes {@code <output>/changes/} (an incremental run's changed and retired images); returns the files
+     * written. Like {@code errors/}, the folder always exists, with an empty part file when nothing changed.
+     */
+    public static List<PartFile> writeChanges(JavaRDD<ChangeRecord> rdd, String outputUri,
+            Set<OutputFormat> formats, StorageOptions options) {
+        List<PartFile> files = write(rdd, outputUri, Table.CHANGES, formats, options);
+        return files.isEmpty() ? writeEmpty(outputUri, Table.CHANGES, formats, options) : files;
+    }
+
+    private static <T> List<PartFile> writeEmpty(String outputUri, Table<T> table, Set<OutputFormat> formats,
+            StorageOptions options) {
         List<PartFile> empty = new ArrayList<>();
         for (PartWriter.WrittenPart p : PartWriter.writePartition(0, java.util.Collections.emptyIterator(),
-                Storages.normalize(outputUri), Table.ERRORS, EnumSet.copyOf(formats), options, true)) {
+                Storages.normalize(outputUri), table, EnumSet.copyOf(formats), options, true)) {
             empty.add(p.file());
         }
         empty.sort(Comparator.comparing(PartFile::path));
@@ -135,6 +147,24 @@ public final class Sink {
     public static JavaRDD<FeatureRecord> readFeatures(JavaSparkContext sc, String featuresUri,
             StorageOptions options) {
         return read(sc, featuresUri, Table.FEATURES, options);
+    }
+
+    /** Reads an {@code errors/} folder like {@link #readFeatures}. */
+    public static JavaRDD<ErrorRecord> readErrors(JavaSparkContext sc, String errorsUri, StorageOptions options) {
+        return read(sc, errorsUri, Table.ERRORS, options);
+    }
+
+    /**
+     * Reads a {@code changes/} folder like {@link #readFeatures}; an output without one (a full run, or
+     * written before the folder existed) reads as empty.
+     */
+    public static JavaRDD<ChangeRecord> readChanges(JavaSparkContext sc, String changesUri, StorageOptions options) {
+        return read(sc, changesUri, Table.CHANGES, options);
+    }
+
+    /** Reads a whole {@code changes/} folder on this JVM (for small outputs: tests, reports). */
+    public static List<ChangeRecord> readChangeFolder(String folderUri, StorageOptions options) {
+        return readFolder(folderUri, Table.CHANGES, options);
     }
 
     /** Reads a {@code pca/} folder like {@link #readFeatures}. */

@@ -24,6 +24,10 @@ abstract class Table<T> implements Serializable {
     static final Table<FeatureRecord> FEATURES = new Features();
     static final Table<PcaRecord> PCA = new Pca();
     static final Table<ErrorRecord> ERRORS = new Errors();
+    static final Table<ChangeRecord> CHANGES = new Changes();
+
+    /** The column of each image's content identity; absent from outputs written before it existed. */
+    static final String CONTENT_ID = "content_id";
 
     /** Folder under the output root, also the table's name: features, pca or errors. */
     abstract String folder();
@@ -32,6 +36,11 @@ abstract class Table<T> implements Serializable {
 
     /** Columns read back, in the order of the {@code values} passed to {@link #fromParquet}. */
     abstract List<String> columns();
+
+    /** Those of {@link #columns()} a file may lack (older outputs): their value is then null. */
+    List<String> optionalColumns() {
+        return List.of();
+    }
 
     /** Parquet column paths worth dictionary encoding (few distinct values). */
     abstract List<String> dictionaryColumns();
@@ -59,7 +68,11 @@ abstract class Table<T> implements Serializable {
     /** Checks a CSV header and returns the vector width it declares. */
     abstract int checkCsvHeader(String[] header, String source);
 
-    abstract T fromCsv(String[] fields, int width, String source, long line);
+    /**
+     * @param width   the vector width {@link #checkCsvHeader} returned
+     * @param columns the number of columns of the header (older outputs have no {@code content_id})
+     */
+    abstract T fromCsv(String[] fields, int width, int columns, String source, long line);
 
     // ---------------------------------------------------------------- helpers
 
@@ -165,17 +178,29 @@ abstract class Table<T> implements Serializable {
         return h;
     }
 
+    /**
+     * Checks {@code fixed,prefix0,prefix1,…}; where {@code fixed} ends with {@code content_id}, a header
+     * without it (an older output) is accepted too. Returns the vector width.
+     */
     static int checkVectorHeader(String[] header, String[] fixed, String prefix, String source) {
-        boolean ok = header.length >= fixed.length;
+        int n = fixed.length;
+        if (fixed[n - 1].equals(CONTENT_ID) && !(header.length >= n && CONTENT_ID.equals(header[n - 1]))) {
+            n--; // written before the column existed
+        }
+        boolean ok = header.length >= n;
         for (int i = 0; ok && i < header.length; i++) {
-            String want = i < fixed.length ? fixed[i] : prefix + (i - fixed.length);
+            String want = i < n ? fixed[i] : prefix + (i - n);
             ok = want.equals(header[i]);
         }
         if (!ok) {
             throw new PartFileException(source, source + ": CSV header must be " + String.join(",", fixed) + ","
                     + prefix + "0,… but was " + abbreviate(String.join(",", header)));
         }
-        return header.length - fixed.length;
+        return header.length - n;
+    }
+
+    static String optionalString(Object v) {
+        return v instanceof String s ? s : "";
     }
 
     static void checkFieldCount(String[] fields, int expected, String source, long line) {
@@ -220,12 +245,13 @@ abstract class Table<T> implements Serializable {
 
     private static final class Features extends Table<FeatureRecord> {
         private static final long serialVersionUID = 1L;
-        private static final String[] FIXED = {"image_id", "label", "label_index"};
+        private static final String[] FIXED = {"image_id", "label", "label_index", CONTENT_ID};
         private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
                 message orchard_features {
                   required binary image_id (STRING);
                   required binary label (STRING);
                   required int32 label_index;
+                  optional binary content_id (STRING);
                   optional group features (LIST) {
                     repeated group list {
                       required float element;
@@ -245,7 +271,12 @@ abstract class Table<T> implements Serializable {
 
         @Override
         List<String> columns() {
-            return List.of("image_id", "label", "label_index", "features");
+            return List.of("image_id", "label", "label_index", "features", CONTENT_ID);
+        }
+
+        @Override
+        List<String> optionalColumns() {
+            return List.of(CONTENT_ID);
         }
 
         @Override
@@ -269,7 +300,8 @@ abstract class Table<T> implements Serializable {
             string(c, "image_id", 0, r.imageId());
             string(c, "label", 1, r.label());
             int32(c, "label_index", 2, r.labelIndex());
-            floatList(c, "features", 3, r.features());
+            string(c, CONTENT_ID, 3, r.contentId());
+            floatList(c, "features", 4, r.features());
             c.endMessage();
         }
 
@@ -277,7 +309,7 @@ abstract class Table<T> implements Serializable {
         FeatureRecord fromParquet(Object[] v, String source, long row) {
             return new FeatureRecord(requireString(v[0], "image_id", source, row),
                     requireString(v[1], "label", source, row), requireInt(v[2], "label_index", source, row),
-                    requireFloats(v[3], "features", source, row));
+                    requireFloats(v[3], "features", source, row), optionalString(v[4]));
         }
 
         @Override
@@ -287,7 +319,7 @@ abstract class Table<T> implements Serializable {
 
         @Override
         void writeCsv(Csv.CsvWriter w, FeatureRecord r) throws IOException {
-            w.field(r.imageId()).field(r.label()).field(r.labelIndex());
+            w.field(r.imageId()).field(r.label()).field(r.labelIndex()).field(r.contentId());
             for (float x : r.features()) {
                 w.field(x);
             }
@@ -300,13 +332,15 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        FeatureRecord fromCsv(String[] f, int width, String source, long line) {
-            checkFieldCount(f, FIXED.length + width, source, line);
+        FeatureRecord fromCsv(String[] f, int width, int columns, String source, long line) {
+            checkFieldCount(f, columns, source, line);
+            int first = columns - width;
             float[] v = new float[width];
             for (int i = 0; i < width; i++) {
-                v[i] = parseFloat(f[FIXED.length + i], "f_" + i, source, line);
+                v[i] = parseFloat(f[first + i], "f_" + i, source, line);
             }
-            return new FeatureRecord(f[0], f[1], parseInt(f[2], "label_index", source, line), v);
+            return new FeatureRecord(f[0], f[1], parseInt(f[2], "label_index", source, line), v,
+                    first > 3 ? f[3] : "");
         }
 
         private Object readResolve() throws ObjectStreamException {
@@ -396,7 +430,7 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        PcaRecord fromCsv(String[] f, int width, String source, long line) {
+        PcaRecord fromCsv(String[] f, int width, int columns, String source, long line) {
             checkFieldCount(f, FIXED.length + width, source, line);
             double[] v = new double[width];
             for (int i = 0; i < width; i++) {
@@ -412,11 +446,12 @@ abstract class Table<T> implements Serializable {
 
     private static final class Errors extends Table<ErrorRecord> {
         private static final long serialVersionUID = 1L;
-        private static final String[] HEADER = {"image_id", "reason"};
+        private static final String[] HEADER = {"image_id", "reason", CONTENT_ID};
         private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
                 message orchard_errors {
                   required binary image_id (STRING);
                   required binary reason (STRING);
+                  optional binary content_id (STRING);
                 }""");
 
         @Override
@@ -431,7 +466,12 @@ abstract class Table<T> implements Serializable {
 
         @Override
         List<String> columns() {
-            return List.of("image_id", "reason");
+            return List.of("image_id", "reason", CONTENT_ID);
+        }
+
+        @Override
+        List<String> optionalColumns() {
+            return List.of(CONTENT_ID);
         }
 
         @Override
@@ -454,13 +494,14 @@ abstract class Table<T> implements Serializable {
             c.startMessage();
             string(c, "image_id", 0, r.imageId());
             string(c, "reason", 1, r.reason());
+            string(c, CONTENT_ID, 2, r.contentId());
             c.endMessage();
         }
 
         @Override
         ErrorRecord fromParquet(Object[] v, String source, long row) {
             return new ErrorRecord(requireString(v[0], "image_id", source, row),
-                    requireString(v[1], "reason", source, row));
+                    requireString(v[1], "reason", source, row), optionalString(v[2]));
         }
 
         @Override
@@ -470,26 +511,124 @@ abstract class Table<T> implements Serializable {
 
         @Override
         void writeCsv(Csv.CsvWriter w, ErrorRecord r) throws IOException {
-            w.field(r.imageId()).field(r.reason()).endRecord();
+            w.field(r.imageId()).field(r.reason()).field(r.contentId()).endRecord();
         }
 
         @Override
         int checkCsvHeader(String[] header, String source) {
-            if (!java.util.Arrays.equals(header, HEADER)) {
-                throw new PartFileException(source, source + ": CSV header must be image_id,reason but was "
+            if (!java.util.Arrays.equals(header, HEADER)
+                    && !java.util.Arrays.equals(header, java.util.Arrays.copyOf(HEADER, 2))) {
+                throw new PartFileException(source, source + ": CSV header must be image_id,reason,content_id but was "
                         + abbreviate(String.join(",", header)));
             }
             return 0;
         }
 
         @Override
-        ErrorRecord fromCsv(String[] f, int width, String source, long line) {
-            checkFieldCount(f, HEADER.length, source, line);
-            return new ErrorRecord(f[0], f[1]);
+        ErrorRecord fromCsv(String[] f, int width, int columns, String source, long line) {
+            checkFieldCount(f, columns, source, line);
+            return new ErrorRecord(f[0], f[1], columns > 2 ? f[2] : "");
         }
 
         private Object readResolve() throws ObjectStreamException {
             return ERRORS;
+        }
+    }
+
+    private static final class Changes extends Table<ChangeRecord> {
+        private static final long serialVersionUID = 1L;
+        private static final String[] HEADER = {"image_id", "change", CONTENT_ID, "previous_content_id"};
+        private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+                message orchard_changes {
+                  required binary image_id (STRING);
+                  required binary change (STRING);
+                  required binary content_id (STRING);
+                  required binary previous_content_id (STRING);
+                }""");
+
+        @Override
+        String folder() {
+            return "changes";
+        }
+
+        @Override
+        MessageType schema() {
+            return SCHEMA;
+        }
+
+        @Override
+        List<String> columns() {
+            return List.of(HEADER);
+        }
+
+        @Override
+        List<String> dictionaryColumns() {
+            return List.of("change");
+        }
+
+        @Override
+        int width(ChangeRecord r) {
+            return 0;
+        }
+
+        @Override
+        String id(ChangeRecord r) {
+            return r.imageId();
+        }
+
+        @Override
+        void writeParquet(RecordConsumer c, ChangeRecord r) {
+            c.startMessage();
+            string(c, "image_id", 0, r.imageId());
+            string(c, "change", 1, r.change().id());
+            string(c, CONTENT_ID, 2, r.contentId());
+            string(c, "previous_content_id", 3, r.previousContentId());
+            c.endMessage();
+        }
+
+        @Override
+        ChangeRecord fromParquet(Object[] v, String source, long row) {
+            return new ChangeRecord(requireString(v[0], "image_id", source, row),
+                    kind(requireString(v[1], "change", source, row), source, row),
+                    requireString(v[2], CONTENT_ID, source, row),
+                    requireString(v[3], "previous_content_id", source, row));
+        }
+
+        @Override
+        String[] csvHeader(int width) {
+            return HEADER.clone();
+        }
+
+        @Override
+        void writeCsv(Csv.CsvWriter w, ChangeRecord r) throws IOException {
+            w.field(r.imageId()).field(r.change().id()).field(r.contentId()).field(r.previousContentId()).endRecord();
+        }
+
+        @Override
+        int checkCsvHeader(String[] header, String source) {
+            if (!java.util.Arrays.equals(header, HEADER)) {
+                throw new PartFileException(source, source + ": CSV header must be " + String.join(",", HEADER)
+                        + " but was " + abbreviate(String.join(",", header)));
+            }
+            return 0;
+        }
+
+        @Override
+        ChangeRecord fromCsv(String[] f, int width, int columns, String source, long line) {
+            checkFieldCount(f, HEADER.length, source, line);
+            return new ChangeRecord(f[0], kind(f[1], source, line), f[2], f[3]);
+        }
+
+        private static ChangeRecord.Kind kind(String id, String source, long row) {
+            try {
+                return ChangeRecord.Kind.parse(id);
+            } catch (IllegalArgumentException e) {
+                throw new PartFileException(source, source + " row " + row + ": " + e.getMessage(), e);
+            }
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            return CHANGES;
         }
     }
 }

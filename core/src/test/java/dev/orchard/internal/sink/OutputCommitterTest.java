@@ -192,7 +192,8 @@ class OutputCommitterTest {
     @Test
     void manifestChecksItsInvariants() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Manifest.Counts(10, 8, 1));
-        assertTrue(e.getMessage().contains("10 != 8 + 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("10 != 0 + 8 + 1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Manifest.Counts(10, 2, 7, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> Manifest.of(new Manifest.Counts(0, 0, 0), Map.of())
                 .withFiles(List.of(new PartFile("a", 0, 0), new PartFile("a", 0, 0))));
         assertThrows(IllegalArgumentException.class, () -> new PartFile("/abs", 0, 0));

@@ -65,6 +65,7 @@ class ParquetCompatibilityTest {
                   required binary image_id (STRING);
                   required binary label (STRING);
                   required int32 label_index;
+                  optional binary content_id (STRING);
                   optional group features (LIST) {
                     repeated group list {
                       required float element;
@@ -87,6 +88,7 @@ class ParquetCompatibilityTest {
             assertEquals(r.imageId(), g.getString("image_id", 0));
             assertEquals(r.label(), g.getString("label", 0));
             assertEquals(r.labelIndex(), g.getInteger("label_index", 0));
+            assertEquals(r.contentId(), g.getString("content_id", 0));
             Group list = g.getGroup("features", 0);
             assertEquals(r.features().length, list.getFieldRepetitionCount("list"));
             for (int j = 0; j < r.features().length; j++) {
@@ -119,13 +121,15 @@ class ParquetCompatibilityTest {
                 message orchard_errors {
                   required binary image_id (STRING);
                   required binary reason (STRING);
+                  optional binary content_id (STRING);
                 }
                 """, footer(tmp.resolve("errors/part-00000.parquet")).getFileMetaData().getSchema().toString());
 
         Group g = groups(tmp.resolve("pca/part-00000.parquet")).get(1);
         assertEquals(pca.get(1).pca()[0], g.getGroup("pca", 0).getGroup("list", 0).getDouble("element", 0));
         List<Group> errors = groups(tmp.resolve("errors/part-00000.parquet"));
-        assertEquals(new ErrorRecord(errors.get(1).getString("image_id", 0), errors.get(1).getString("reason", 0)),
+        assertEquals(new ErrorRecord(errors.get(1).getString("image_id", 0), errors.get(1).getString("reason", 0),
+                errors.get(1).getString("content_id", 0)),
                 SinkFixtures.errors(3).get(1));
     }
 }

@@ -44,7 +44,7 @@ final class SinkFixtures {
                         : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
             }
             int li = i % labels.size();
-            out.add(new FeatureRecord(id, labels.get(li), li, v));
+            out.add(new FeatureRecord(id, labels.get(li), li, v, i % 3 == 0 ? "" : (1000 + i) + ":\"etag-" + i + ",x\""));
         }
         return out;
     }
@@ -68,7 +68,7 @@ final class SinkFixtures {
         for (int i = 0; i < n; i++) {
             String id = i < AWKWARD_IDS.size() ? AWKWARD_IDS.get(i) : "s3://bucket/Training/bad/" + i + ".jpg";
             out.add(new ErrorRecord(id, i % 2 == 0 ? "truncated JPEG: premature end of data, \"segment\" 3"
-                    : "not an image\nsecond line"));
+                    : "not an image\nsecond line", i + ":" + (1_700_000_000_000L + i)));
         }
         return out;
     }

@@ -86,9 +86,9 @@ class SinkTest {
         Sink.writePca(sc().parallelize(SinkFixtures.pca(5, 2, 3), 1), out(), Set.of(OutputFormat.CSV), SO);
         Sink.writeErrors(sc().parallelize(SinkFixtures.errors(3), 1), out(), Set.of(OutputFormat.CSV), SO);
 
-        assertEquals("image_id,label,label_index,f_0,f_1,f_2", firstLine("features/part-00000.csv"));
+        assertEquals("image_id,label,label_index,content_id,f_0,f_1,f_2", firstLine("features/part-00000.csv"));
         assertEquals("image_id,label,label_index,pc_0,pc_1", firstLine("pca/part-00000.csv"));
-        assertEquals("image_id,reason", firstLine("errors/part-00000.csv"));
+        assertEquals("image_id,reason,content_id", firstLine("errors/part-00000.csv"));
         String text = Files.readString(tmp.resolve("out/features/part-00000.csv"));
         assertTrue(text.contains("\n\"s3://bucket/Training/a,b/1.jpg\",\"Banana, ripe\",1,"), text);
         assertTrue(text.contains("\n\"s3://bucket/Training/say \"\"cheese\"\"/2.jpg\",\"Kiwi \"\"gold\"\"\",2,"), text);
@@ -108,7 +108,7 @@ class SinkTest {
             assertEquals(Files.size(tmp.resolve("out").resolve(f.path())), f.bytes(), f.path());
             assertEquals(List.of(), Sink.readErrorFile(out() + "/" + f.path(), SO), f.path());
         }
-        assertEquals("image_id,reason", firstLine("errors/part-00000.csv"));
+        assertEquals("image_id,reason,content_id", firstLine("errors/part-00000.csv"));
         assertEquals(List.of(), Sink.readErrorFolder(out() + "/errors", SO));
     }
 
@@ -179,7 +179,7 @@ class SinkTest {
         Sink.writeFeatures(sc().parallelize(rows, 2), out(), OutputFormat.parse("both"), SO);
         assertEquals(rows, Sink.readFeatureFolder(out() + "/features", SO));
         assertEquals(rows, concatCsv(2));
-        assertEquals("image_id,label,label_index\na,x,0\n",
+        assertEquals("image_id,label,label_index,content_id\na,x,0,\n",
                 Files.readString(tmp.resolve("out/features/part-00000.csv")));
     }
 
@@ -277,7 +277,7 @@ class SinkTest {
 
         Files.writeString(dir.resolve("part-00000.csv"), "id,label,label_index,f_0\n");
         e = assertThrows(PartFileException.class, () -> Sink.readFeatureFolder(dir.toString(), SO));
-        assertTrue(e.getMessage().contains("CSV header must be image_id,label,label_index,f_0"), e.getMessage());
+        assertTrue(e.getMessage().contains("CSV header must be image_id,label,label_index,content_id,f_0"), e.getMessage());
     }
 
     @Test
