@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             Commands.PcaCmd.class,
             Commands.InspectModel.class,
             Commands.MakeModel.class,
+            Plan.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
