@@ -159,6 +159,8 @@ final class Pipeline {
                 + timer.seconds("pca-project");
         report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
                 sc.defaultParallelism()));
+        report.put("runEstimate", Plan.cluster(reporting.cost(), listing.size(), timer.seconds("list"),
+                timer.seconds("model"), parallel, timer.seconds("probe"), sc.defaultParallelism()));
 
         return commit(report, timer, files, listing.size(), featurizedCount, failedCount, inferences.value());
     }

@@ -102,7 +102,7 @@ final class Plan implements Callable<Integer> {
             progress.info("listed " + n + " images in " + listing.labels().size() + " classes");
 
             int s = (int) Math.min(n, sample);
-            List<ImageRef> picked = listing.images().takeSample(false, s, SEED);
+            List<ImageRef> picked = listing.sample(s, SEED);
             progress.stage("model", cfg.model());
             ModelPackage pkg = timer.time("model", () ->
                     ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));

@@ -42,6 +42,35 @@ public record DistributedListing(String root, JavaRDD<ImageRef> images, List<Str
         return count;
     }
 
+    /**
+     * A seeded sample of about {@code n} images (all of them when there are fewer), read from at most
+     * {@link #SAMPLE_PARTITIONS} partitions spread over the whole listing, so it costs one small job instead of a
+     * pass over every partition (as {@code takeSample} would). Images come in listing order.
+     */
+    public List<ImageRef> sample(int n, long seed) {
+        int partitions = images.getNumPartitions();
+        java.util.Random random = new java.util.Random(seed);
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+        int wanted = Math.min(partitions, SAMPLE_PARTITIONS);
+        while (ids.size() < wanted) {
+            ids.add(random.nextInt(partitions));
+        }
+        List<ImageRef> pool = new java.util.ArrayList<>();
+        for (List<ImageRef> part : images.collectPartitions(ids.stream().mapToInt(Integer::intValue).toArray())) {
+            pool.addAll(part);
+        }
+        if (pool.size() <= n) {
+            return pool;
+        }
+        java.util.Collections.shuffle(pool, random);
+        List<ImageRef> picked = new java.util.ArrayList<>(pool.subList(0, n));
+        picked.sort(java.util.Comparator.comparing(ImageRef::uri));
+        return picked;
+    }
+
+    /** Partitions {@link #sample} reads at most. */
+    public static final int SAMPLE_PARTITIONS = 16;
+
     /** Frees the executors' persisted raw listing. */
     @Override
     public void close() {

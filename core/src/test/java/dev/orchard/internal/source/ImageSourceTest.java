@@ -131,6 +131,10 @@ class ImageSourceTest {
             first = listing.images().glom().collect();
             assertEquals(big + 100, listing.count());
             assertEquals(Long.valueOf(big), listing.imagesPerLabel().get("Big"));
+            List<ImageRef> sample = listing.sample(50, 7);
+            assertEquals(50, sample.size());
+            assertEquals(50, sample.stream().map(ImageRef::uri).distinct().count());
+            assertEquals(sample, listing.sample(50, 7), "seeded");
         }
         List<Integer> sizes = first.stream().map(List::size).collect(Collectors.toList());
         assertEquals(11, sizes.size(), sizes.toString());
