@@ -37,6 +37,8 @@ public final class PcaModel implements Serializable {
     private final double[] eigenvalues;
     private final double[] explainedVarianceRatio;
     private final double totalVariance;
+    /** Ratios of more leading components than kept, when the fit computed them (not part of the JSON). */
+    private double[] spectrum;
 
     /** A model from its parts (validated: lengths, k in [1, d], count >= 2); {@link #fromJson} reads a saved one. */
     public PcaModel(int inputDimension, long count, boolean standardized, double[] mean, double[] scale,
@@ -171,6 +173,30 @@ public final class PcaModel implements Serializable {
         if (length != inputDimension) {
             throw new IllegalArgumentException("input has " + length + " values, model expects " + inputDimension);
         }
+    }
+
+    /**
+     * The explained-variance ratios of the leading components, possibly more than {@link #k()} (up to
+     * {@link Orchard#SPECTRUM_COMPONENTS} when fitted by {@link Orchard#fitPca}), for plotting the curve past the
+     * cut; the first k equal {@link #explainedVarianceRatio()}. A model read from JSON has only its k.
+     */
+    public double[] spectrum() {
+        return (spectrum != null ? spectrum : explainedVarianceRatio).clone();
+    }
+
+    void spectrum(double[] ratios) {
+        this.spectrum = ratios.clone();
+    }
+
+    /**
+     * Projects feature vectors onto the components (Spark ML's {@code Model.transform}): one
+     * {@link PcaRecord} per feature row, with the same id and label; the model is broadcast once.
+     *
+     * @throws IllegalArgumentException (on executors) for a vector whose length is not {@link #inputDimension()}
+     */
+    public org.apache.spark.api.java.JavaRDD<PcaRecord> transform(org.apache.spark.api.java.JavaRDD<FeatureRecord> features) {
+        return dev.orchard.internal.pca.Pca.project(
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(features.context()), this, features);
     }
 
     /** The contract's {@code pca-model.json}, keys in contract order. */

@@ -3,7 +3,7 @@ package dev.orchard.job;
 import dev.orchard.FeaturizeOptions;
 import dev.orchard.internal.featurize.ImageDecoder;
 import dev.orchard.internal.model.ModelInspector;
-import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.ModelOptions;
 import dev.orchard.Precision;
 import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.model.arch.MobileNetV2;
@@ -141,9 +141,11 @@ final class Commands {
             }
         }
 
-        ModelOverrides overrides() {
-            return new ModelOverrides(signature, null, null, imageSize,
-                    preprocessing == null ? null : Preprocessing.parse(preprocessing));
+        ModelOptions options() {
+            if (preprocessing != null) {
+                Preprocessing.parse(preprocessing); // fails fast with the allowed values
+            }
+            return new ModelOptions(signature, null, null, imageSize, preprocessing);
         }
     }
 
@@ -240,13 +242,13 @@ final class Commands {
         Precision precision = m.precision();
         PcaOptions pcaOptions = p == null ? null : p.options();
         Set<OutputFormat> formats = OutputFormat.parse(c.format);
-        ModelOverrides overrides = m.overrides();
+        ModelOptions modelOptions = m.options();
         StorageOptions storage = c.storage();
         String in = Storages.normalize(input != null ? input : Samples.images());
         String model = Storages.normalize(m.model != null ? m.model : Samples.model());
         FeaturizeOptions fo = new FeaturizeOptions(m.batchSize, m.maxPixels, FeaturizeOptions.DEFAULT_FETCH_THREADS,
                 storage, precision);
-        return new JobConfig(command, in, c.outputOrDefault(command), model, null, overrides, pcaOptions, formats,
+        return new JobConfig(command, in, c.outputOrDefault(command), model, null, modelOptions, pcaOptions, formats,
                 fo, storage, c.maxPartitionSize, c.overwrite, c.master);
     }
 
@@ -262,7 +264,7 @@ final class Commands {
             Pipeline.Result r = pcaOnly ? pipeline.pca() : pipeline.featurize(withPca);
             System.out.printf("%s: listed %d, featurized %d, failed %d%n", cfg.command(), r.listed(), r.featurized(),
                     r.failed());
-            String precisionLine = PrecisionCheck.summary(r.report());
+            String precisionLine = dev.orchard.internal.featurize.PrecisionCheck.summary(r.report());
             if (precisionLine != null) {
                 System.out.println(precisionLine);
             }

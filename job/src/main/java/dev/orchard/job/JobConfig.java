@@ -1,7 +1,7 @@
 package dev.orchard.job;
 
 import dev.orchard.FeaturizeOptions;
-import dev.orchard.internal.model.ModelOverrides;
+import dev.orchard.ModelOptions;
 import dev.orchard.PcaOptions;
 import dev.orchard.OutputFormat;
 import dev.orchard.StorageOptions;
@@ -20,7 +20,7 @@ record JobConfig(
         String output,
         String model,
         String features,
-        ModelOverrides modelOverrides,
+        ModelOptions modelOptions,
         PcaOptions pca,
         Set<OutputFormat> formats,
         FeaturizeOptions featurize,

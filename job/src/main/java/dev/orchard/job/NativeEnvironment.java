@@ -1,51 +1,24 @@
 package dev.orchard.job;
 
+import dev.orchard.Orchard;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * TensorFlow's native library reads a few settings from the process environment, once, when it loads,
- * and Java cannot set environment variables of its own process. This class holds those settings and,
- * for {@code java -jar orchard.jar}, starts the same command again in a child JVM with them set.
- *
- * <ul>
- *   <li>{@code TF_ENABLE_ONEDNN_OPTS=1}: oneDNN kernels. Measured on this project's 2-core Zen 3 machine,
- *       folded MobileNetV2-224, batch 32, intra-op 2: 172 images/s (10.9 CPU-ms/image) with it, 64 images/s
- *       (28.7 CPU-ms/image) without — TF Java 1.1.0's native build leaves oneDNN off by default here.</li>
- *   <li>{@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1}: oneDNN may treat every float32 convolution and matrix
- *       product weight as constant, so it reorders each filter into its kernel's layout once and keeps it.
- *       Orchard's SavedModels (and Keras exports) hold weights as variables, which oneDNN otherwise
- *       re-lays out on every run and, at batch 1, runs through its slow im2col + GEMM convolution.
- *       Measured side by side (benchmarks/README.md, TF Java vs ONNX Runtime): MobileNetV2-224 batch 1
- *       44 to 14 CPU-ms/image, batch 32 10.4 to 9.9. True for Orchard: no weight changes after loading,
- *       and its other TensorFlow graphs (PCA's Gram products and eigendecomposition) are float64.</li>
- *   <li>{@code TF_OVERRIDE_GLOBAL_THREADPOOL=1}: each session gets its own intra-op pool of the size it
- *       asks for. Without it TensorFlow makes one process-wide pool, sized by the first session the JVM
- *       creates: measured here, a 1-thread session first (PCA's Gram kernel uses one) and the model then
- *       ran MobileNetV2-224 at 103 images/s instead of 174-186 on 2 cores.</li>
- *   <li>{@code TF_CPP_MIN_LOG_LEVEL=2}: no INFO/WARNING lines from TensorFlow's C++ code.</li>
- * </ul>
- *
- * Executors get them from {@code spark.executorEnv.*} ({@link SparkContexts}); tests from surefire.
+ * TensorFlow's native library reads a few settings from the process environment, once, when it loads
+ * ({@link Orchard#NATIVE_ENVIRONMENT}, with the measurements behind each), and Java cannot set environment
+ * variables of its own process. For {@code java -jar orchard.jar} this class starts the same command again in a
+ * child JVM with them set. Executors get them from {@code spark.executorEnv.*} ({@link Orchard#configure}, called
+ * by {@link SparkContexts}); tests from surefire.
  */
 final class NativeEnvironment {
 
     /** Variables TensorFlow reads at load time, with Orchard's values. */
-    static final Map<String, String> VARIABLES;
-
-    static {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("TF_ENABLE_ONEDNN_OPTS", "1");
-        m.put("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", "1");
-        m.put("TF_OVERRIDE_GLOBAL_THREADPOOL", "1");
-        m.put("TF_CPP_MIN_LOG_LEVEL", "2");
-        VARIABLES = java.util.Collections.unmodifiableMap(m);
-    }
+    static final Map<String, String> VARIABLES = Orchard.NATIVE_ENVIRONMENT;
 
     private static final String RELAUNCHED = "orchard.relaunched";
 

@@ -4,40 +4,28 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
+import dev.orchard.Featurization;
+import dev.orchard.Fidelity;
+import dev.orchard.Images;
+import dev.orchard.Model;
 import dev.orchard.Orchard;
-import dev.orchard.internal.featurize.Featurized;
-import dev.orchard.internal.featurize.Featurizer;
-import dev.orchard.internal.model.ExecutorModels;
-import dev.orchard.internal.model.Fidelity;
-import dev.orchard.internal.model.ModelPackage;
-import dev.orchard.Precision;
-import dev.orchard.PcaRecord;
-import dev.orchard.internal.pca.Moments;
-import dev.orchard.internal.pca.Pca;
+import dev.orchard.Output;
 import dev.orchard.PcaModel;
-import dev.orchard.PcaOptions;
+import dev.orchard.PcaRecord;
+import dev.orchard.Precision;
+import dev.orchard.internal.featurize.PrecisionCheck;
 import dev.orchard.internal.probe.LabeledVector;
 import dev.orchard.internal.probe.LinearProbe;
 import dev.orchard.internal.probe.ProbeResult;
 import dev.orchard.internal.report.RunReport;
 import dev.orchard.internal.report.StageTimer;
-import dev.orchard.internal.sink.Manifest;
-import dev.orchard.internal.sink.OutputCommitter;
-import dev.orchard.OutputFormat;
-import dev.orchard.internal.sink.PartFile;
-import dev.orchard.internal.sink.Sink;
-import dev.orchard.internal.source.ImageListing;
-import dev.orchard.internal.source.ImageRef;
-import dev.orchard.internal.source.ImageSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
@@ -71,127 +59,109 @@ final class Pipeline {
         this.reporting = reporting;
     }
 
-    /** {@code run} (withPca) and {@code featurize}. */
+    /** {@code run} (withPca) and {@code featurize}: the library's stages in order, plus progress and report. */
     Result featurize(boolean withPca) {
         StageTimer timer = new StageTimer();
-        List<PartFile> files = new ArrayList<>();
-        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("list", cfg.input());
+            Images images = timer.time("list", () -> orchard.list(cfg.input()));
+            long listed = images.knownCount();
+            progress.info("listed " + listed + " images in " + images.labels().size() + " classes");
 
-        progress.stage("list", cfg.input());
-        ImageListing listing = timer.time("list", () -> ImageSource.list(cfg.input(), cfg.storage()));
-        progress.info("listed " + listing.size() + " images in " + listing.labels().size() + " classes");
+            progress.stage("model", cfg.model());
+            Model model = timer.time("model", () -> orchard.model(cfg.model(), cfg.modelOptions()));
 
-        progress.stage("model", cfg.model());
-        ModelPackage pkg = timer.time("model", () ->
-                ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));
-        Broadcast<ModelPackage> model = sc.broadcast(pkg);
-        Precision precision = cfg.featurize().precision();
-        java.util.Set<Precision.CpuSupport> cpuBf16 = null;
-        if (precision == Precision.BF16) {
-            cpuBf16 = PrecisionCheck.executorCpuBf16(sc);
-            PrecisionCheck.warnIfNoHardware(cpuBf16);
+            try (Featurization f = orchard.featurize(images, model, cfg.featurize())) {
+                progress.stage("featurize", listed + " images");
+                progress.track("featurize", listed, f::inferences);
+                timer.time("featurize", () -> out.write(f));
+                progress.finish();
+
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(f.listed(), f.featurized(), f.failed())
+                        .put("classes", images.labels().size())
+                        .put("ignoredObjects", images.ignored())
+                        .throughput(f.listed(), timer.seconds("featurize"), sc.defaultParallelism())
+                        .put("modelSpec", model.describe())
+                        .put("executors", f.executors());
+                if (!f.warnings().isEmpty()) {
+                    report.put("warnings", f.warnings());
+                }
+                if (f.failed() > 0) {
+                    failureSummary(f, report);
+                }
+                report.imagesPerClass(f.featurizedPerLabel());
+                Precision precision = cfg.featurize().precision();
+                Fidelity fidelity = null;
+                if (precision != Precision.FP32 && f.featurized() > 0) {
+                    // From the persisted features: the run's CNN does not run again; the driver recomputes a few in fp32.
+                    progress.stage("fidelity", "up to " + PrecisionCheck.FIDELITY_MAX_IMAGES
+                            + " images in fp32 on the driver");
+                    fidelity = timer.time("fidelity", () -> f.fidelity(PrecisionCheck.FIDELITY_MAX_IMAGES));
+                }
+                report.precision(precision, f.cpuBf16(), fidelity);
+
+                if (withPca && f.featurized() >= 2) {
+                    progress.stage("pca", f.featurized() + " vectors of " + model.featureDimension());
+                    PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(f.features(), cfg.pca()));
+                    progress.stage("project", "k = " + pca.k());
+                    JavaRDD<PcaRecord> projected = pca.transform(f.features());
+                    timer.time("pca-project", () -> out.write(pca, projected));
+                    report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+                    report.spectrum(pca.spectrum(), pca.k());
+                    scatter(projected, images.labels(), f.featurized(), report);
+                    probe(f.features(), projected, images.labels(), f.featurized(), timer, report);
+                } else if (withPca) {
+                    progress.info("PCA skipped: fewer than 2 images were featurized");
+                }
+                report.put("inferences", f.inferences());
+                double parallel = timer.seconds("featurize") + timer.seconds("pca-fit") + timer.seconds("pca-project");
+                report.cost(reporting.cost().estimate(f.listed(), timer.seconds("list"), timer.seconds("model"),
+                        parallel, sc.defaultParallelism()));
+                report.put("runEstimate", Plan.cluster(reporting.cost(), f.listed(), timer.seconds("list"),
+                        timer.seconds("model"), parallel, timer.seconds("probe"), sc.defaultParallelism()));
+                return commit(out, report, timer, f.listed(), f.featurized(), f.failed(), f.inferences());
+            }
         }
-
-        LongAccumulator inferences = sc.sc().longAccumulator("orchard.inferences");
-        JavaRDD<ImageRef> images = ImageSource.parallelize(sc, listing, cfg.maxPartitionSize());
-        JavaRDD<Featurized> featurized = Featurizer.featurize(images, model, cfg.featurize(), inferences)
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<FeatureRecord> features = featurized.filter(Featurized::isOk).map(Featurized::features);
-        JavaRDD<ErrorRecord> errors = featurized.filter(f -> !f.isOk()).map(Featurized::error);
-
-        progress.stage("featurize", listing.size() + " images");
-        progress.track("featurize", listing.size(), inferences::value);
-        List<PartFile> featureFiles = timer.time("featurize", () ->
-                Sink.writeFeatures(features, cfg.output(), cfg.formats(), cfg.storage()));
-        progress.finish();
-        files.addAll(featureFiles);
-        List<PartFile> errorFiles = timer.time("errors", () ->
-                Sink.writeErrors(errors, cfg.output(), cfg.formats(), cfg.storage()));
-        files.addAll(errorFiles);
-        long featurizedCount = rows(featureFiles, cfg.formats());
-        long failedCount = rows(errorFiles, cfg.formats());
-        if (featurizedCount + failedCount != listing.size()) {
-            throw new IllegalStateException("Reconciliation failed: listed " + listing.size() + " but featurized "
-                    + featurizedCount + " + failed " + failedCount + "; output not committed");
-        }
-
-        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
-                .put("configuration", cfg.describe())
-                .counts(listing.size(), featurizedCount, failedCount)
-                .put("classes", listing.labels().size())
-                .put("ignoredObjects", listing.ignored())
-                .throughput(listing.size(), timer.seconds("featurize"), sc.defaultParallelism())
-                .put("modelSpec", pkg.spec());
-        if (failedCount > 0) {
-            failureSummary(errors, report);
-        }
-        imagesPerClass(features, listing.labels(), report);
-        Fidelity fidelity = null;
-        if (precision != Precision.FP32 && featurizedCount > 0) {
-            // From the persisted features: the run's CNN does not run again; the driver recomputes a few in fp32.
-            progress.stage("fidelity", "up to " + PrecisionCheck.FIDELITY_MAX_IMAGES + " images in fp32 on the driver");
-            fidelity = timer.time("fidelity", () -> PrecisionCheck.measure(features, pkg, cfg.featurize(),
-                    PrecisionCheck.FIDELITY_MAX_IMAGES));
-        }
-        report.precision(precision, cpuBf16, fidelity);
-
-        if (withPca && featurizedCount >= 2) {
-            progress.stage("pca", featurizedCount + " vectors of " + pkg.spec().featureDim());
-            Moments moments = timer.time("pca-fit", () -> Pca.momentsFloat(features.map(FeatureRecord::features)));
-            PcaModel pca = timer.time("pca-fit", () -> Pca.fromMoments(moments, cfg.pca()));
-            progress.stage("project", "k = " + pca.k());
-            JavaRDD<PcaRecord> projected = Pca.project(sc, pca, features);
-            files.addAll(timer.time("pca-project", () ->
-                    Sink.writePca(projected, cfg.output(), cfg.formats(), cfg.storage())));
-            OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
-            report.pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
-            spectrum(moments, pca, report);
-            scatter(projected, listing.labels(), featurizedCount, report);
-            probe(features, projected, listing.labels(), featurizedCount, timer, report);
-        } else if (withPca) {
-            progress.info("PCA skipped: fewer than 2 images were featurized");
-        }
-        report.put("inferences", inferences.value());
-        featurized.unpersist(false);
-        ExecutorModels.evict(model); // local mode: the driver is the executor; free its TensorFlow session now
-        model.destroy(false);
-        double parallel = timer.seconds("featurize") + timer.seconds("errors") + timer.seconds("pca-fit")
-                + timer.seconds("pca-project");
-        report.cost(reporting.cost().estimate(listing.size(), timer.seconds("list"), timer.seconds("model"), parallel,
-                sc.defaultParallelism()));
-        report.put("runEstimate", Plan.cluster(reporting.cost(), listing.size(), timer.seconds("list"),
-                timer.seconds("model"), parallel, timer.seconds("probe"), sc.defaultParallelism()));
-
-        return commit(report, timer, files, listing.size(), featurizedCount, failedCount, inferences.value());
     }
 
     /** {@code pca}: fit on existing features and write projections + model. */
     Result pca() {
         StageTimer timer = new StageTimer();
-        List<PartFile> files = new ArrayList<>();
-        OutputCommitter.prepare(cfg.output(), cfg.overwrite(), cfg.storage());
-
-        progress.stage("read", cfg.features());
-        JavaRDD<FeatureRecord> features = Sink.readFeatures(sc, cfg.features(), cfg.storage())
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        progress.stage("pca", cfg.features());
-        PcaModel pca = timer.time("pca-fit", () -> Pca.fitFloat(features.map(FeatureRecord::features), cfg.pca()));
-        progress.stage("project", "k = " + pca.k());
-        List<PartFile> pcaFiles = timer.time("pca-project", () ->
-                Sink.writePca(Pca.project(sc, pca, features), cfg.output(), cfg.formats(), cfg.storage()));
-        files.addAll(pcaFiles);
-        OutputCommitter.writeFile(cfg.output(), "pca-model.json", pca.toJson().getBytes(UTF_8), cfg.storage());
-        features.unpersist(false);
-        long n = pca.count();
-        RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
-                .put("configuration", cfg.describe())
-                .counts(n, n, 0)
-                .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
-        return commit(report, timer, files, n, n, 0, 0);
+        Orchard orchard = orchard();
+        try (Output out = open(orchard)) {
+            progress.stage("read", cfg.features());
+            JavaRDD<FeatureRecord> features = orchard.readFeatures(cfg.features())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                progress.stage("pca", cfg.features());
+                PcaModel pca = timer.time("pca-fit", () -> orchard.fitPca(features, cfg.pca()));
+                progress.stage("project", "k = " + pca.k());
+                timer.time("pca-project", () -> out.write(pca, pca.transform(features)));
+                long n = pca.count();
+                RunReport report = new RunReport(cfg.command(), Orchard.VERSION)
+                        .put("configuration", cfg.describe())
+                        .counts(n, n, 0)
+                        .pca(pca.inputDimension(), pca.k(), pca.explainedVarianceRatio());
+                return commit(out, report, timer, n, n, 0, 0);
+            } finally {
+                features.unpersist(false);
+            }
+        }
     }
 
-    private Result commit(RunReport report, StageTimer timer, List<PartFile> files, long listed, long featurized,
-                          long failed, long inferences) {
+    private Orchard orchard() {
+        return Orchard.builder(sc).storage(cfg.storage()).maxPartitionSize(cfg.maxPartitionSize()).build();
+    }
+
+    private Output open(Orchard orchard) {
+        return orchard.output(cfg.output()).formats(cfg.formats()).overwrite(cfg.overwrite()).open();
+    }
+
+    private Result commit(Output out, RunReport report, StageTimer timer, long listed, long featurized, long failed,
+                          long inferences) {
         report.timings(timer);
         if (reporting.eventLog()) {
             String log = EventLogs.copyToOutput(sc, cfg.output(), cfg.storage());
@@ -199,10 +169,9 @@ final class Pipeline {
                 report.eventLog(log);
             }
         }
-        OutputCommitter.writeFile(cfg.output(), "report.json", report.toJson().getBytes(UTF_8), cfg.storage());
-        OutputCommitter.writeFile(cfg.output(), "report.html", ReportHtml.render(report).getBytes(UTF_8), cfg.storage());
-        Manifest manifest = Manifest.of(new Manifest.Counts(listed, featurized, failed), cfg.describe()).withFiles(files);
-        OutputCommitter.commit(cfg.output(), manifest, cfg.storage());
+        out.writeFile("report.json", report.toJson().getBytes(UTF_8));
+        out.writeFile("report.html", ReportHtml.render(report).getBytes(UTF_8));
+        out.commit(cfg.describe());
         if (reporting.notifier().enabled()) {
             reporting.notifier().send(summary(report));
         }
@@ -233,27 +202,6 @@ final class Pipeline {
             byName.forEach((k, v) -> m.put(String.valueOf(k), v instanceof Map<?, ?> r ? r.get("accuracy") : v));
         }
         return m;
-    }
-
-    /** Featurized images per class, in label order. */
-    private static void imagesPerClass(JavaRDD<FeatureRecord> features, List<String> labels, RunReport report) {
-        Map<String, Long> counted = features.map(FeatureRecord::label).countByValue();
-        Map<String, Long> ordered = new LinkedHashMap<>();
-        for (String l : labels) {
-            ordered.put(l, counted.getOrDefault(l, 0L));
-        }
-        report.imagesPerClass(ordered);
-    }
-
-    /** The explained-variance curve over more components than were kept (from the same moments: no pass). */
-    private void spectrum(Moments moments, PcaModel pca, RunReport report) {
-        long maxK = Math.min(Math.min(pca.inputDimension(), pca.count() - 1), ReportOptions.SPECTRUM_MAX_COMPONENTS);
-        if (maxK <= pca.k()) {
-            report.spectrum(pca.explainedVarianceRatio(), pca.k());
-            return;
-        }
-        PcaModel wide = Pca.fromMoments(moments, PcaOptions.fixedK((int) maxK).withStandardize(cfg.pca().standardize()));
-        report.spectrum(wide.explainedVarianceRatio(), pca.k());
     }
 
     /** A bounded, seeded sample of PC1 × PC2 for the scatter plot. */
@@ -289,33 +237,16 @@ final class Pipeline {
         }
     }
 
-    /** Rows of one table, counted in one format only (both formats hold the same rows). */
-    private static long rows(List<PartFile> parts, java.util.Set<OutputFormat> formats) {
-        String ext = formats.contains(OutputFormat.PARQUET) ? ".parquet" : ".csv";
-        return parts.stream().filter(p -> p.path().endsWith(ext)).mapToLong(PartFile::rows).sum();
-    }
-
-    private static void failureSummary(JavaRDD<ErrorRecord> errors, RunReport report) {
+    private static void failureSummary(Featurization f, RunReport report) {
         Map<String, Long> byReason = new LinkedHashMap<>();
-        errors.mapToPair(e -> new Tuple2<>(category(e.reason()), 1L))
-                .reduceByKey(Long::sum)
-                .collect()
-                .stream()
-                .sorted((a, b) -> Long.compare(b._2(), a._2()))
-                .forEach(t -> byReason.put(t._1(), t._2()));
+        f.failuresByKind().forEach(t -> byReason.put(t._1(), t._2()));
         List<Map<String, String>> examples = new ArrayList<>();
-        for (ErrorRecord e : errors.take(20)) {
+        for (ErrorRecord e : f.errors().take(20)) {
             Map<String, String> ex = new LinkedHashMap<>();
             ex.put("imageId", e.imageId());
             ex.put("reason", e.reason());
             examples.add(ex);
         }
         report.failures(byReason, examples);
-    }
-
-    /** The kind of failure: the reason up to its first colon ("corrupt or truncated image", ...). */
-    static String category(String reason) {
-        int colon = reason.indexOf(':');
-        return colon > 0 ? reason.substring(0, colon) : reason;
     }
 }

@@ -1,12 +1,15 @@
 package dev.orchard.job;
 
 import dev.orchard.FeatureRecord;
+import dev.orchard.ModelOptions;
 import dev.orchard.PcaModel;
 import dev.orchard.PcaRecord;
 import dev.orchard.internal.featurize.Featurized;
 import dev.orchard.internal.featurize.Featurizer;
 import dev.orchard.internal.model.ExecutorModels;
+import dev.orchard.internal.model.ModelOverrides;
 import dev.orchard.internal.model.ModelPackage;
+import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.pca.Pca;
 import dev.orchard.internal.probe.LinearProbe;
 import dev.orchard.internal.report.StageTimer;
@@ -104,8 +107,11 @@ final class Plan implements Callable<Integer> {
             int s = (int) Math.min(n, sample);
             List<ImageRef> picked = listing.sample(s, SEED);
             progress.stage("model", cfg.model());
-            ModelPackage pkg = timer.time("model", () ->
-                    ModelPackage.fromUri(cfg.model(), cfg.storage(), cfg.modelOverrides()));
+            ModelOptions mo = cfg.modelOptions();
+            ModelOverrides overrides = new ModelOverrides(mo.signatureKey(), mo.inputTensor(), mo.outputTensor(),
+                    mo.imageSize(), mo.preprocessing() == null ? null : Preprocessing.parse(mo.preprocessing()));
+            // The package itself (not Orchard.model's Model): the sample runs through the featurizer directly.
+            ModelPackage pkg = timer.time("model", () -> ModelPackage.fromUri(cfg.model(), cfg.storage(), overrides));
             Broadcast<ModelPackage> broadcast = sc.broadcast(pkg);
             try {
                 progress.stage("sample", s + " images featurized here");

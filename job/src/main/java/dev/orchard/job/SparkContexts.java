@@ -1,5 +1,6 @@
 package dev.orchard.job;
 
+import dev.orchard.Orchard;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -19,8 +20,8 @@ final class SparkContexts {
     /** @param eventLog write Spark's event log (see {@link EventLogs}) */
     static JavaSparkContext create(String appName, String master, boolean verbose, boolean eventLog) {
         SparkConf conf = new SparkConf().setAppName(appName);
-        // Executors load TensorFlow: oneDNN kernels on, C++ INFO logs off (see NativeEnvironment).
-        NativeEnvironment.VARIABLES.forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
+        // Executors (and a YARN cluster-mode driver) load TensorFlow: oneDNN on, C++ INFO logs off.
+        Orchard.configure(conf);
         // Event logs and the UI list system properties and environment: never let credentials through.
         conf.setIfMissing("spark.redaction.regex",
                 "(?i)secret|password|token|access[._-]?key|credential|session|authorization");

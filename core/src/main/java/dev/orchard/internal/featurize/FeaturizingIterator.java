@@ -173,7 +173,7 @@ final class FeaturizingIterator implements Iterator<Featurized>, AutoCloseable {
             if (ref.bytes() != null) {
                 return ref.bytes();
             }
-            return Storages.forUri(ref.uri(), options.storage()).readAllBytes(ref.uri());
+            return Storages.forUri(ref.fetchUri(), options.storage()).readAllBytes(ref.fetchUri());
         } catch (Exception e) {
             batch.errors[pos] = "cannot read: " + e.getMessage();
             return null;

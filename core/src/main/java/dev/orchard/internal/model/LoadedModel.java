@@ -40,11 +40,14 @@ public final class LoadedModel implements AutoCloseable {
     private final ModelSpec spec;
     private final String location;
     private final Precision precision;
+    private final int intraOpThreads;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.ExecutorService inference;
     private boolean closed;
 
-    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location, Precision precision) {
+    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location, Precision precision,
+                        int intraOpThreads) {
+        this.intraOpThreads = intraOpThreads;
         this.bundle = bundle;
         this.spec = spec;
         this.location = location;
@@ -87,7 +90,12 @@ public final class LoadedModel implements AutoCloseable {
             throw new IllegalArgumentException("intraOpThreads must be in [1, 1024] but was " + intraOpThreads);
         }
         SavedModelBundle bundle = loadBundle(dir, intraOpThreads, precision);
-        return new LoadedModel(bundle, spec, dir.toString(), precision);
+        return new LoadedModel(bundle, spec, dir.toString(), precision, intraOpThreads);
+    }
+
+    /** The intra-op threads this model's session was created with. */
+    public int intraOpThreads() {
+        return intraOpThreads;
     }
 
     /** The threads a session gets when none is given: every core this JVM sees. */

@@ -3,7 +3,7 @@ package dev.orchard.internal.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.orchard.internal.model.Fidelity;
+import dev.orchard.Fidelity;
 import dev.orchard.Precision;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;

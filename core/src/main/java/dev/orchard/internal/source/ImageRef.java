@@ -13,15 +13,27 @@ import java.util.Objects;
  * @param version    what identifies the object's content besides its size: the ETag on S3, the modification
  *                   time in milliseconds (as a decimal string) on local disk; {@code ""} when unknown
  * @param bytes      the image's bytes when the caller already holds them (an RDD of (id, bytes)); {@code null}
- *                   when executors fetch {@code uri} themselves. Not copied: treat as read-only
+ *                   when executors fetch the image themselves. Not copied: treat as read-only
+ * @param location   where executors fetch the image when it is not {@code uri} itself (an RDD of
+ *                   (id, URI) pairs); {@code null} to fetch {@code uri}
  */
-public record ImageRef(String uri, String label, int labelIndex, long size, String version, byte[] bytes)
-        implements Serializable {
+public record ImageRef(String uri, String label, int labelIndex, long size, String version, byte[] bytes,
+                       String location) implements Serializable {
 
     public ImageRef {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(version, "version");
+    }
+
+    /** A reference fetched from {@code uri}, or given with its bytes. */
+    public ImageRef(String uri, String label, int labelIndex, long size, String version, byte[] bytes) {
+        this(uri, label, labelIndex, size, version, bytes, null);
+    }
+
+    /** Where the image's bytes are read from when {@link #bytes()} is null. */
+    public String fetchUri() {
+        return location == null ? uri : location;
     }
 
     /** A reference with no known content identity, fetched by URI. */

@@ -1,5 +1,7 @@
 package dev.orchard.internal.model;
 
+import dev.orchard.Fidelity;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

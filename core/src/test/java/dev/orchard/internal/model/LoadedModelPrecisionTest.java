@@ -1,5 +1,7 @@
 package dev.orchard.internal.model;
 
+import dev.orchard.Fidelity;
+
 import dev.orchard.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -75,6 +75,19 @@ final class ItData {
         return keys;
     }
 
+    /** The features of a committed output on S3, by image id (Parquet parts; the caller installs credentials). */
+    static Map<String, float[]> features(S3ProxyServer s3, String bucket, String prefix) {
+        Map<String, float[]> out = new HashMap<>();
+        for (String key : keys(s3, bucket, prefix)) {
+            if (key.startsWith(prefix + "/features/") && key.endsWith(".parquet")) {
+                for (FeatureRecord r : Sink.readFeatureFile("s3://" + bucket + "/" + key, s3.options())) {
+                    out.put(r.imageId(), r.features());
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Checks a committed {@code run} output on S3: one {@code _SUCCESS} whose counts reconcile, and
      * features in Parquet and in CSV that hold each image of {@code images} exactly once, and nothing else.

@@ -148,6 +148,51 @@ class StandaloneClusterIT {
         ItData.assertCompleteRun(s3, BUCKET, "out/fault", images96, K);
     }
 
+    /**
+     * Executors of 1 core each ({@code spark.executor.cores=1}, 2 of them): each executor's TensorFlow session runs
+     * with 1 intra-op thread, as every executor reports in report.json, with oneDNN on (from Orchard.configure's
+     * executor environment); the features equal a local-mode run's on the same images.
+     */
+    @Test
+    @Order(5)
+    void executorsOfOneCoreRunOneIntraOpThreadEachAndGiveTheLocalFeatures() throws IOException {
+        Path log = work.resolve("client-1core.log");
+        List<String> args = new ArrayList<>(List.of("--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2"));
+        args.addAll(submitArgs("standalone-client", input, "out/onecore", List.of("--max-partition-size", "6")));
+        int code = spark.submit(args, submitterEnv(), work, log, SUBMIT_TIMEOUT_S);
+        assertEquals(0, code, ChildProcess.tail(log, 80));
+        ItData.assertCompleteRun(s3, BUCKET, "out/onecore", images, K);
+
+        JsonNode report = ItEnv.JSON.readTree(s3.client()
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("out/onecore/report.json")).asByteArray());
+        JsonNode executors = report.path("executors");
+        assertEquals(2, executors.size(), report.toString());
+        for (JsonNode e : executors) {
+            assertEquals(1, e.path("intraOpThreads").asInt(), executors.toString());
+            assertTrue(e.path("oneDnn").asBoolean(), executors.toString());
+        }
+        assertTrue(report.path("warnings").isMissingNode(), report.path("warnings").toString());
+
+        try (S3ProxyServer.DefaultCredentials creds = s3.installDefaultCredentials()) {
+            assertEquals(0, dev.orchard.job.Main.execute(new String[] {"featurize", "--input", input, "--model", model,
+                    "--output", "s3://" + BUCKET + "/out/local", "--s3-endpoint", s3.endpoint(),
+                    "--master", "local[2]"}));
+            java.util.Map<String, float[]> local = ItData.features(s3, BUCKET, "out/local");
+            java.util.Map<String, float[]> cluster1 = ItData.features(s3, BUCKET, "out/onecore");
+            assertEquals(local.keySet(), cluster1.keySet());
+            local.forEach((id, f) -> {
+                float[] g = cluster1.get(id);
+                double scale = 0;
+                for (float v : f) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                for (int i = 0; i < f.length; i++) {
+                    assertEquals(f[i], g[i], 1e-5 * scale, id + "[" + i + "]");
+                }
+            });
+        }
+    }
+
     // --- helpers
 
     /** Submits the documented cluster-mode command and returns the driver id that spark-submit printed. */

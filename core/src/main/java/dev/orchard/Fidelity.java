@@ -1,4 +1,4 @@
-package dev.orchard.internal.model;
+package dev.orchard;
 
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,9 @@
-package dev.orchard.job;
+package dev.orchard.internal.featurize;
 
 import dev.orchard.FeatureRecord;
 import dev.orchard.FeaturizeOptions;
-import dev.orchard.internal.featurize.ImageDecodeException;
-import dev.orchard.internal.featurize.ImageDecoder;
 import dev.orchard.internal.model.ExecutorModels;
-import dev.orchard.internal.model.Fidelity;
+import dev.orchard.Fidelity;
 import dev.orchard.internal.model.LoadedModel;
 import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.Precision;
@@ -29,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * What {@code --precision bf16} is checked with: the CPUs' bf16 support, and the fidelity of the
  * run's bf16 features measured against fp32 ones recomputed on the driver.
  */
-final class PrecisionCheck {
+public final class PrecisionCheck {
 
     /** Most images whose features the driver recomputes in fp32 for the fidelity figure. */
-    static final int FIDELITY_MAX_IMAGES = 64;
+    public static final int FIDELITY_MAX_IMAGES = 64;
 
     private static final Logger LOG = LoggerFactory.getLogger(PrecisionCheck.class);
 
@@ -43,7 +41,7 @@ final class PrecisionCheck {
      * host's {@code /proc/cpuinfo}; the distinct answers. (Which hosts run the tasks is Spark's choice,
      * so on a mixed cluster this is a sample.)
      */
-    static Set<Precision.CpuSupport> executorCpuBf16(JavaSparkContext sc) {
+    public static Set<Precision.CpuSupport> executorCpuBf16(JavaSparkContext sc) {
         int slots = Math.max(1, sc.defaultParallelism());
         List<Integer> seeds = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
@@ -53,7 +51,7 @@ final class PrecisionCheck {
     }
 
     /** Logs the one WARN line of a bf16 run on CPUs that lack (or may lack) bf16 instructions. */
-    static void warnIfNoHardware(Set<Precision.CpuSupport> cpu) {
+    public static void warnIfNoHardware(Set<Precision.CpuSupport> cpu) {
         if (cpu.contains(Precision.CpuSupport.NO)) {
             LOG.warn("--precision bf16: no bf16 support in hardware on {} executor CPUs (no avx512_bf16 or amx_bf16 in "
                     + "/proc/cpuinfo): TensorFlow would only emulate bf16 there (measured 4-5x slower on MobileNetV2), so those "
@@ -77,7 +75,7 @@ final class PrecisionCheck {
      * @param maxImages most images to compare, at least 1
      * @return the comparison, or {@code null} if no image could be compared
      */
-    static Fidelity measure(JavaRDD<FeatureRecord> features, ModelPackage pkg, FeaturizeOptions options,
+    public static Fidelity measure(JavaRDD<FeatureRecord> features, ModelPackage pkg, FeaturizeOptions options,
                             int maxImages) {
         if (maxImages < 1) {
             throw new IllegalArgumentException("maxImages must be >= 1 but was " + maxImages);
@@ -131,7 +129,7 @@ final class PrecisionCheck {
      * The console line of a bf16 run, from its report's {@code precision} section; null for fp32 or
      * a report without that section.
      */
-    static String summary(RunReport report) {
+    public static String summary(RunReport report) {
         if (!(report.get("precision") instanceof Map<?, ?> p) || "fp32".equals(p.get("mode"))) {
             return null;
         }

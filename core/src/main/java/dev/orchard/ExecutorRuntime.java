@@ -1,0 +1,16 @@
+package dev.orchard;
+
+import java.io.Serializable;
+
+/**
+ * How TensorFlow ran in one executor JVM during a featurization, as that executor reported it.
+ *
+ * @param executorId     Spark's executor id ({@code driver} in local mode)
+ * @param host           the executor's host
+ * @param intraOpThreads the model session's intra-op threads: the executor's cores ({@code spark.executor.cores},
+ *                       or the master's thread count in local mode)
+ * @param oneDnn         whether the executor's environment had {@code TF_ENABLE_ONEDNN_OPTS=1} when TensorFlow
+ *                       loaded (see {@link Orchard#configure}); without it the model runs ~2.7x slower on AVX2 CPUs
+ */
+public record ExecutorRuntime(String executorId, String host, int intraOpThreads, boolean oneDnn)
+        implements Serializable {}

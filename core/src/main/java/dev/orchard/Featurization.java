@@ -1,0 +1,240 @@
+package dev.orchard;
+
+import dev.orchard.internal.featurize.Featurized;
+import dev.orchard.internal.featurize.Featurizer;
+import dev.orchard.internal.featurize.PrecisionCheck;
+import dev.orchard.internal.model.ExecutorModels;
+import dev.orchard.internal.model.ModelPackage;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * The features of a set of images, and the images that could not be featurized, with their reasons
+ * ({@link Orchard#featurize}). Every image ends up in exactly one of {@link #features()} and {@link #errors()}.
+ *
+ * <p>Lazy until the first Spark action on either RDD (typically {@link Output#write(Featurization)}); the
+ * results are then persisted ({@code MEMORY_AND_DISK}), so every later action — counting, PCA, projecting —
+ * reads them and the CNN runs once per image ({@link #inferences()} tells).
+ *
+ * <p><b>Close it</b> (try-with-resources) when done: that unpersists the results, evicts the model from this
+ * JVM (the driver is the executor in local mode) and destroys the model's broadcast. Closing twice is a no-op.
+ * Not thread-safe.
+ */
+public final class Featurization implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Featurization.class);
+
+    private final JavaSparkContext sc;
+    private final Images images;
+    private final Model model;
+    private final FeaturizeOptions options;
+    private final Broadcast<ModelPackage> broadcast;
+    private final LongAccumulator inferences;
+    private final CollectionAccumulator<ExecutorRuntime> runtimes;
+    private final JavaRDD<Featurized> results;
+    private final Set<Precision.CpuSupport> cpuBf16;
+    private long[] counts;
+    private boolean warned;
+    private boolean closed;
+
+    private Featurization(JavaSparkContext sc, Images images, Model model, FeaturizeOptions options) {
+        this.sc = sc;
+        this.images = images;
+        this.model = model;
+        this.options = options;
+        this.broadcast = sc.broadcast(model.pkg());
+        this.inferences = sc.sc().longAccumulator("orchard.inferences");
+        this.runtimes = sc.sc().collectionAccumulator("orchard.executors");
+        if (options.precision() == Precision.BF16) {
+            cpuBf16 = PrecisionCheck.executorCpuBf16(sc);
+            PrecisionCheck.warnIfNoHardware(cpuBf16);
+        } else {
+            cpuBf16 = null;
+        }
+        this.results = Featurizer.featurize(images.refs(), broadcast, options, inferences, runtimes)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    static Featurization start(JavaSparkContext sc, Images images, Model model, FeaturizeOptions options) {
+        return new Featurization(sc, images, model, options);
+    }
+
+    /** The featurized images (lazy, then persisted): {@code image_id, label, label_index, features}. */
+    public JavaRDD<FeatureRecord> features() {
+        return results.filter(Featurized::isOk).map(Featurized::features);
+    }
+
+    /** The images that could not be featurized, with their reasons (lazy, then persisted). */
+    public JavaRDD<ErrorRecord> errors() {
+        return results.filter(f -> !f.isOk()).map(Featurized::error);
+    }
+
+    /** The images this featurization ran over. */
+    public Images images() {
+        return images;
+    }
+
+    /** The model it ran. */
+    public Model model() {
+        return model;
+    }
+
+    /** The options it ran with. */
+    public FeaturizeOptions options() {
+        return options;
+    }
+
+    /**
+     * Images that went through the CNN so far (retried and recomputed partitions included): equal to
+     * {@link #featurized()} + the images that failed after decoding when every image ran once.
+     */
+    public long inferences() {
+        return inferences.value();
+    }
+
+    /** Images listed (or given): {@link #featurized()} + {@link #failed()}. Runs the featurization if needed. */
+    public long listed() {
+        return counts()[0] + counts()[1];
+    }
+
+    /** Images featurized. Runs the featurization if it has not run yet. */
+    public long featurized() {
+        return counts()[0];
+    }
+
+    /** Images that could not be featurized. Runs the featurization if it has not run yet. */
+    public long failed() {
+        return counts()[1];
+    }
+
+    /**
+     * Featurized and failed counts, from one action over the persisted results; checked against the listing
+     * when its size is known (an image lost on the way throws).
+     */
+    private long[] counts() {
+        requireOpen();
+        if (counts == null) {
+            Map<Boolean, Long> byOk = results.map(Featurized::isOk).countByValue();
+            long ok = byOk.getOrDefault(true, 0L);
+            long failed = byOk.getOrDefault(false, 0L);
+            long known = images.knownCount();
+            if (known >= 0 && ok + failed != known) {
+                throw new IllegalStateException("Reconciliation failed: listed " + known + " images but featurized "
+                        + ok + " + failed " + failed);
+            }
+            counts = new long[] {ok, failed};
+            warnWithoutOneDnn();
+        }
+        return counts;
+    }
+
+    /**
+     * How TensorFlow ran on each executor that featurized (one entry per executor, sorted by id): intra-op
+     * threads and whether oneDNN was on. Complete once the featurization has run.
+     */
+    public List<ExecutorRuntime> executors() {
+        Map<String, ExecutorRuntime> byId = new TreeMap<>();
+        for (ExecutorRuntime r : runtimes.value()) {
+            byId.putIfAbsent(r.executorId(), r);
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    /**
+     * Problems worth a person's attention, e.g. executors whose TensorFlow loaded without oneDNN (the same model
+     * 2.7x slower). Empty when all is well; each is also logged at WARN once.
+     */
+    public List<String> warnings() {
+        List<String> w = new ArrayList<>();
+        List<String> without = executors().stream().filter(r -> !r.oneDnn()).map(ExecutorRuntime::executorId).toList();
+        if (!without.isEmpty()) {
+            w.add("TensorFlow ran without oneDNN on executor(s) " + without + " (TF_ENABLE_ONEDNN_OPTS=1 missing from "
+                    + "their environment: about 2.7x slower on AVX2 CPUs); call Orchard.configure(sparkConf) before "
+                    + "creating the SparkContext, or set spark.executorEnv.TF_ENABLE_ONEDNN_OPTS=1");
+        }
+        return w;
+    }
+
+    private void warnWithoutOneDnn() {
+        if (!warned) {
+            warned = true;
+            warnings().forEach(LOG::warn);
+        }
+    }
+
+    /**
+     * For {@link Precision#BF16}: the bf16 support of the executors' CPUs (sampled by tiny tasks when the
+     * featurization started); {@code null} in fp32.
+     */
+    public Set<Precision.CpuSupport> cpuBf16() {
+        return cpuBf16 == null ? null : EnumSet.copyOf(cpuBf16);
+    }
+
+    /**
+     * How close the run's features are to fp32 features of the same images: the first {@code maxImages}
+     * featurized images by id are fetched again on the driver and run through a new fp32 session of the same
+     * model (not counted as inferences). Meaningful for {@link Precision#BF16}; 1 in fp32.
+     *
+     * @return the comparison, or {@code null} if no image could be compared
+     */
+    public Fidelity fidelity(int maxImages) {
+        requireOpen();
+        return PrecisionCheck.measure(features(), model.pkg(), options, maxImages);
+    }
+
+    /** Per-label counts of featurized images, for reports: (label, count) pairs. */
+    public Map<String, Long> featurizedPerLabel() {
+        Map<String, Long> counted = new TreeMap<>(features().map(FeatureRecord::label).countByValue());
+        for (String l : images.labels()) {
+            counted.putIfAbsent(l, 0L);
+        }
+        return counted;
+    }
+
+    /** Failed images per kind of failure (the reason up to its first colon), most frequent first. */
+    public List<Tuple2<String, Long>> failuresByKind() {
+        return errors().mapToPair(e -> new Tuple2<>(kind(e.reason()), 1L))
+                .reduceByKey(Long::sum)
+                .collect()
+                .stream()
+                .sorted((a, b) -> Long.compare(b._2(), a._2()))
+                .toList();
+    }
+
+    /** The kind of failure: the reason up to its first colon ("corrupt or truncated image", ...). */
+    public static String kind(String reason) {
+        int colon = reason.indexOf(':');
+        return colon > 0 ? reason.substring(0, colon) : reason;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Featurization is closed");
+        }
+    }
+
+    /** Unpersists the results, evicts the model from this JVM and destroys its broadcast. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        results.unpersist(false);
+        ExecutorModels.evict(broadcast); // local mode: the driver is the executor; free its TensorFlow session now
+        broadcast.destroy(false);
+    }
+}
