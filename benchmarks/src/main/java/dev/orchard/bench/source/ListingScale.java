@@ -7,7 +7,6 @@ import dev.orchard.internal.source.ImageSource;
 import dev.orchard.internal.source.Prefixes;
 import dev.orchard.internal.storage.Storages;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
@@ -65,28 +64,36 @@ public final class ListingScale {
             DistributedListing listing = ImageSource.listDistributed(sc, prefixes, StorageOptions.defaults(),
                     maxPartitionSize);
             long t2 = System.nanoTime();
-            long shuffled = listing.images().count(); // runs the shuffle; the featurize stage would read it next
+            // The shuffle's map side, as the featurize stage would start it; one partition is read back.
+            int first = listing.images().collectPartitions(new int[] {0})[0].size();
             long t3 = System.nanoTime();
             long withRaw = heapAfterGc();
             listing.close();
             long after = heapAfterGc();
-            List<Integer> sizes = new ArrayList<>(listing.images().mapPartitions(it -> {
-                int n = 0;
-                for (; it.hasNext(); it.next()) {
-                    n++;
-                }
-                return List.of(n).iterator();
-            }).collect()); // from the shuffle files: no second listing
-            System.out.printf(Locale.ROOT, "distributed: %,d images (%,d after the shuffle), %d labels, %d listing "
-                            + "tasks, %d partitions of <= %d (largest %d); discover %.2f s, list+count %.1f s, "
-                            + "rank+shuffle %.1f s, total %.1f s; heap after GC %s -> %s (retained %s, %.2f B/image;"
-                            + " %s while the raw listing was still persisted), max heap %s%n",
-                    listing.count(), shuffled, listing.labels().size(), listing.listingPartitions(), sizes.size(),
-                    listing.partitionSize(), sizes.stream().mapToInt(Integer::intValue).max().orElse(0),
+            System.out.printf(Locale.ROOT, "distributed: %,d images, %d labels, %d listing tasks, %d partitions of "
+                            + "<= %d (first: %d); discover %.2f s, list+count %.1f s, rank+shuffle %.1f s, total %.1f s; "
+                            + "heap after GC %s -> %s (retained %s, %.2f B/image; %s while the executors' raw listing "
+                            + "was still cached in this JVM), max heap %s%n",
+                    listing.count(), listing.labels().size(), listing.listingPartitions(),
+                    listing.images().getNumPartitions(), listing.partitionSize(), first,
                     (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9, mb(before), mb(after),
                     mb(after - before), (after - before) / (double) listing.count(), mb(withRaw - before),
                     mb(Runtime.getRuntime().maxMemory()));
+            histogram(listing);
         }
+    }
+
+    /** The driver's largest live classes after the listing (what is retained), via the diagnostic MBean. */
+    static void histogram(Object keepAlive) {
+        try {
+            String h = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "gcClassHistogram", new Object[] {null}, new String[] {String[].class.getName()});
+            h.lines().limit(12).forEach(System.out::println);
+        } catch (Exception e) {
+            System.out.println("no class histogram: " + e);
+        }
+        System.out.println("(histogram taken while " + keepAlive.getClass().getSimpleName() + " is referenced)");
     }
 
     static long heapAfterGc() {

@@ -71,9 +71,9 @@ public record DistributedListing(String root, JavaRDD<ImageRef> images, List<Str
     /** Partitions {@link #sample} reads at most. */
     public static final int SAMPLE_PARTITIONS = 16;
 
-    /** Frees the executors' persisted raw listing. */
+    /** Frees the executors' persisted raw listing (blocking: its blocks are gone when this returns). */
     @Override
     public void close() {
-        rawListing.unpersist(false);
+        rawListing.unpersist(true);
     }
 }
