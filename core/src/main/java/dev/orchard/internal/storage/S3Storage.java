@@ -299,25 +299,34 @@ final class S3Storage implements Storage, AutoCloseable {
         S3Uri where = S3Uri.parse(range.prefixUri());
         String prefix = where.dirPrefix();
         String startAfter = range.startAfter() == null ? null : S3Uri.parse(range.startAfter()).key();
+        String token = null;
         try {
-            ListObjectsV2Iterable pages = s3.listObjectsV2Paginator(b -> {
-                b.bucket(where.bucket()).prefix(prefix).maxKeys(PAGE_SIZE);
-                if (!range.recursive()) {
-                    b.delimiter("/");
+            do {
+                String continuation = token;
+                // Paged by hand: StartAfter on the first request only (S3-compatible servers such as S3Proxy
+                // refuse StartAfter together with a continuation token; S3 ignores it then anyway).
+                ListObjectsV2Response page = s3.listObjectsV2(b -> {
+                    b.bucket(where.bucket()).prefix(prefix).maxKeys(PAGE_SIZE);
+                    if (!range.recursive()) {
+                        b.delimiter("/");
+                    }
+                    if (continuation != null) {
+                        b.continuationToken(continuation);
+                    } else if (startAfter != null && startAfter.compareTo(prefix) > 0) {
+                        b.startAfter(startAfter);
+                    }
+                });
+                for (S3Object o : page.contents()) {
+                    StoredObject stored = stored(where, o);
+                    if (range.upTo() != null && stored.uri().compareTo(range.upTo()) > 0) {
+                        return;
+                    }
+                    if (range.inBounds(stored.uri())) {
+                        sink.accept(stored);
+                    }
                 }
-                if (startAfter != null && startAfter.compareTo(prefix) > 0) {
-                    b.startAfter(startAfter);
-                }
-            });
-            for (S3Object o : pages.contents()) {
-                StoredObject stored = stored(where, o);
-                if (range.upTo() != null && stored.uri().compareTo(range.upTo()) > 0) {
-                    return;
-                }
-                if (range.inBounds(stored.uri())) {
-                    sink.accept(stored);
-                }
-            }
+                token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+            } while (token != null);
         } catch (SdkException e) {
             throw failure("list", where, e);
         }
