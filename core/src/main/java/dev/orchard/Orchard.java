@@ -8,7 +8,7 @@ import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.pca.Moments;
 import dev.orchard.internal.pca.Pca;
-import dev.orchard.internal.source.ImageListing;
+import dev.orchard.internal.source.DistributedListing;
 import dev.orchard.internal.source.ImageRef;
 import dev.orchard.internal.source.ImageSource;
 import dev.orchard.internal.storage.Storages;
@@ -153,15 +153,20 @@ public final class Orchard {
     /**
      * The images under a URI ({@code s3://bucket/prefix} or a local directory): {@code .jpg/.jpeg/.png} in any
      * case; label = name of the parent folder (Fruits-360's {@code Training/<Class>/<file>.jpg}); labels sorted,
-     * label index = position. Spread over partitions of at most the builder's {@code maxPartitionSize} images.
+     * label index = position. Spread over balanced partitions of at most the builder's {@code maxPartitionSize}
+     * images, whatever the class skew, the same ones on every run over the same objects.
+     *
+     * <p>The executors list: the driver only finds the class folders (one delimited listing per level) and keeps
+     * O(folders + labels), whatever the number of images (docs/listing.md). Their listing stays cached on the
+     * executors until the returned {@code Images} is no longer referenced (Spark's context cleaner frees it).
      *
      * @throws StorageException if the input cannot be listed
      * @throws IllegalArgumentException if it holds no image
      */
     public Images list(String inputUri) {
-        ImageListing listing = ImageSource.list(inputUri, storage);
-        JavaRDD<ImageRef> refs = ImageSource.parallelize(sc, listing, maxPartitionSize);
-        return new Images(refs, listing.labels(), listing.root(), listing.size(), listing.ignored());
+        DistributedListing listing = ImageSource.listDistributed(sc, ImageSource.discover(inputUri, storage), storage,
+                maxPartitionSize);
+        return new Images(listing.images(), listing.labels(), listing.root(), listing.count(), listing.ignored());
     }
 
     /**

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             Commands.Transform.class,
             Commands.InspectModel.class,
             Commands.MakeModel.class,
+            Plan.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

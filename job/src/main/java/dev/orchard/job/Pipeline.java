@@ -162,6 +162,8 @@ final class Pipeline {
                 double parallel = timer.seconds("featurize") + timer.seconds("pca-fit") + timer.seconds("pca-project");
                 report.cost(reporting.cost().estimate(ExecutorCensus.of(sc.sc()), listed, timer.seconds("list"),
                         timer.seconds("model"), parallel));
+                report.put("runEstimate", Plan.cluster(reporting.cost(), listed, timer.seconds("list"),
+                        timer.seconds("model"), parallel, timer.seconds("probe"), sc.defaultParallelism()));
                 if (d != null) {
                     report.put("reused", reused);
                     report.put("incremental", IncrementalReport.section(d, reused, f.featurized(), f.failed(),

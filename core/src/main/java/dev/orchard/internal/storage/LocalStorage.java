@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.LinkOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,8 +17,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -44,27 +50,78 @@ final class LocalStorage implements Storage {
 
     @Override
     public List<StoredObject> list(String prefixUri) {
+        List<StoredObject> out = new ArrayList<>();
+        listRange(KeyRange.all(prefixUri), out::add);
+        return out;
+    }
+
+    private static Path existingDirectory(String prefixUri) {
         Path root = toPath(prefixUri);
         if (!Files.isDirectory(root)) {
             throw new StorageException(prefixUri, Files.exists(root)
                     ? "Input " + root + " is a file, not a directory: pass the folder that holds the class folders"
                     : "Input directory " + root + " does not exist: check --input");
         }
-        List<StoredObject> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
-            files.filter(Files::isRegularFile).forEach(p -> {
-                try {
-                    java.nio.file.attribute.BasicFileAttributes a =
-                            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
-                    out.add(new StoredObject(toUri(p), a.size(), Long.toString(a.lastModifiedTime().toMillis())));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+        return root;
+    }
+
+    @Override
+    public PrefixLevel listLevel(String prefixUri, long maxDirectObjects) {
+        Path root = existingDirectory(prefixUri);
+        List<String> children = new ArrayList<>();
+        long direct = 0;
+        // A directory walk cannot seek, so a local level is never split: direct files are counted, not kept.
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    children.add(toUri(p));
+                } else if (Files.isRegularFile(p)) {
+                    direct++;
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            throw new StorageException(prefixUri, "Cannot list " + root + ": " + e.getMessage(), e);
+        }
+        Collections.sort(children);
+        return new PrefixLevel(children, direct, false);
+    }
+
+    /** Walks the range's directory (one {@code stat} per file, from the walk itself) and keeps its bounds. */
+    @Override
+    public void listRange(KeyRange range, Consumer<StoredObject> sink) {
+        Path root = existingDirectory(range.prefixUri());
+        try {
+            Files.walkFileTree(root, Set.of(), range.recursive() ? Integer.MAX_VALUE : 1, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path p, BasicFileAttributes a) throws IOException {
+                    BasicFileAttributes attrs = a.isSymbolicLink() ? linkTarget(p) : a;
+                    if (attrs != null && attrs.isRegularFile()) {
+                        String uri = toUri(p);
+                        if (range.inBounds(uri)) {
+                            sink.accept(new StoredObject(uri, attrs.size(),
+                                    Long.toString(attrs.lastModifiedTime().toMillis())));
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    throw e;
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            throw new StorageException(prefixUri, "Cannot list " + root + ": " + e.getMessage(), e);
+            throw new StorageException(range.prefixUri(), "Cannot list " + root + ": " + e.getMessage(), e);
         }
-        return out;
+    }
+
+    /** The attributes of a symbolic link's target, or {@code null} for a dangling link (skipped, as before). */
+    private static BasicFileAttributes linkTarget(Path link) {
+        try {
+            return Files.readAttributes(link, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     @Override

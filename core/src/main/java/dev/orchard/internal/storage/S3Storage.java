@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -41,6 +42,7 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -257,6 +259,80 @@ final class S3Storage implements Storage, AutoCloseable {
     private static StoredObject stored(S3Uri where, S3Object o) {
         String etag = o.eTag() == null ? "" : o.eTag().replace("\"", "");
         return new StoredObject(where.uriOf(o.key()), o.size(), etag);
+    }
+
+    @Override
+    public PrefixLevel listLevel(String prefixUri, long maxDirectObjects) {
+        S3Uri where = S3Uri.parse(prefixUri);
+        List<String> children = new ArrayList<>();
+        long direct = 0;
+        boolean flat = false;
+        try {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(where.bucket())
+                    .prefix(where.dirPrefix()).delimiter("/").maxKeys(PAGE_SIZE))) {
+                page.commonPrefixes().forEach(p -> children.add(where.uriOf(stripSlash(p.prefix()))));
+                direct += page.contents().size();
+                if (direct > maxDirectObjects) {
+                    flat = true;
+                    break;
+                }
+            }
+        } catch (SdkException e) {
+            throw failure("list", where, e);
+        }
+        if (children.isEmpty() && direct == 0) {
+            throw new StorageException(prefixUri, "No objects under " + prefixUri
+                    + ": check --input (S3 keys are case-sensitive) and --region");
+        }
+        children.sort(null);
+        return new PrefixLevel(children, direct, flat);
+    }
+
+    private static String stripSlash(String keyPrefix) {
+        return keyPrefix.endsWith("/") ? keyPrefix.substring(0, keyPrefix.length() - 1) : keyPrefix;
+    }
+
+    /**
+     * Pages through ListObjectsV2 (1,000 keys a page) from the range's {@code StartAfter} and stops at the first
+     * key past its upper bound, so a range costs its own pages only. Key order is S3's (UTF-8 bytes); the bounds
+     * Orchard makes are ASCII, for which Java's {@code String} order agrees.
+     */
+    @Override
+    public void listRange(KeyRange range, Consumer<StoredObject> sink) {
+        S3Uri where = S3Uri.parse(range.prefixUri());
+        String prefix = where.dirPrefix();
+        String startAfter = range.startAfter() == null ? null : S3Uri.parse(range.startAfter()).key();
+        String token = null;
+        try {
+            do {
+                String continuation = token;
+                // Paged by hand: StartAfter on the first request only (S3-compatible servers such as S3Proxy
+                // refuse StartAfter together with a continuation token; S3 ignores it then anyway).
+                ListObjectsV2Response page = s3.listObjectsV2(b -> {
+                    b.bucket(where.bucket()).prefix(prefix).maxKeys(PAGE_SIZE);
+                    if (!range.recursive()) {
+                        b.delimiter("/");
+                    }
+                    if (continuation != null) {
+                        b.continuationToken(continuation);
+                    } else if (startAfter != null && startAfter.compareTo(prefix) > 0) {
+                        b.startAfter(startAfter);
+                    }
+                });
+                for (S3Object o : page.contents()) {
+                    StoredObject stored = stored(where, o);
+                    if (range.upTo() != null && stored.uri().compareTo(range.upTo()) > 0) {
+                        return;
+                    }
+                    if (range.inBounds(stored.uri())) {
+                        sink.accept(stored);
+                    }
+                }
+                token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+            } while (token != null);
+        } catch (SdkException e) {
+            throw failure("list", where, e);
+        }
     }
 
     /** Whether at least one object has a key under the "directory" {@code where}. */

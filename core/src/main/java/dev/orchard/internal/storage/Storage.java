@@ -27,6 +27,25 @@ public interface Storage {
     List<StoredObject> list(String prefixUri);
 
     /**
+     * One level under {@code prefixUri} (a delimited listing): the child directories and the number of objects
+     * directly in it, in memory O(children) whatever lies below. Stops early, with {@link PrefixLevel#flat()}
+     * set, once more than {@code maxDirectObjects} objects lie directly at this level (a huge flat prefix,
+     * better split by key ranges than paged through by one caller).
+     *
+     * @throws StorageException if the prefix cannot be listed or, as {@link #list}, does not exist
+     */
+    PrefixLevel listLevel(String prefixUri, long maxDirectObjects);
+
+    /**
+     * Calls {@code sink} once for every object in {@code range} (in no particular order; S3 gives key order).
+     * This is the executors' half of a distributed listing: S3 pages through ListObjectsV2 from the range's
+     * {@code StartAfter} and stops past its upper bound; local storage walks the directory.
+     *
+     * @throws StorageException if the range's prefix cannot be listed; on S3 an empty range is not an error
+     */
+    void listRange(KeyRange range, java.util.function.Consumer<StoredObject> sink);
+
+    /**
      * Reads a whole object. Objects are images (KBs) or part files (MBs), so bytes are fine.
      *
      * @throws java.nio.file.NoSuchFileException if there is no object at {@code uri}
