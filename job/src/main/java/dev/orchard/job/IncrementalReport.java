@@ -31,7 +31,8 @@ final class IncrementalReport {
     }
 
     static Map<String, Object> section(ListingDiff run, long reused, long featurized, long failed, long retired,
-                                       double featurizeSeconds, int vcpus, CostModel cost, StorageOptions storage) {
+                                       double featurizeSeconds, int vcpus, CostModel cost, ExecutorCensus.Shape ran,
+                                       StorageOptions storage) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("continuedFrom", run.continuedFrom());
         m.put("chain", run.chain());
@@ -58,7 +59,10 @@ final class IncrementalReport {
             m.put("vcpuSecondsPerImage", round(rate, 6));
             m.put("rateFrom", rateFrom);
             m.put("savedVcpuSeconds", round(savedVcpuSeconds, 2));
-            double pricePerVcpuSecond = cost.pricePerHour() / cost.coresPerExecutor() / 3600;
+            // an instance's vCPUs: its executors x their cores (given by flags, else those that ran)
+            int cores = cost.coresPerExecutor() != null ? cost.coresPerExecutor() : Math.max(1, ran.coresPerExecutor());
+            double pricePerVcpuSecond = (cost.pricePerHour() + cost.emrFeePerHour())
+                    / (cost.executorsPerInstance() * cores) / 3600;
             m.put("savedCost", round(savedVcpuSeconds * pricePerVcpuSecond, 4));
             m.put("currency", cost.currency());
             m.put("costNote", "reused images x the CNN stage's measured vCPU-seconds per image x "

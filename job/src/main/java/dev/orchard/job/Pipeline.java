@@ -168,7 +168,7 @@ final class Pipeline {
                     report.put("reused", reused);
                     report.put("incremental", IncrementalReport.section(d, reused, f.featurized(), f.failed(),
                             retired, timer.seconds("featurize"), sc.defaultParallelism(), reporting.cost(),
-                            cfg.storage()));
+                            ExecutorCensus.of(sc.sc()), cfg.storage()));
                 }
                 return commit(out, report, timer, new long[] {listed, reused, f.featurized(), f.failed(), retired},
                         f.inferences());

@@ -42,8 +42,12 @@ final class Preflights {
                     : FeatureUnion.recordedSpec(cfg.features(), cfg.storage());
             if (spec != null && spec.get("featureDim") != null) {
                 // transform: refuse a mismatched model before Spark starts (rows are checked again when read)
-                model.requireApplicable(Integer.parseInt(spec.get("featureDim")), spec,
-                        "--features " + String.join(",", cfg.features()));
+                try {
+                    model.requireApplicable(Integer.parseInt(spec.get("featureDim")), spec,
+                            "--features " + String.join(",", cfg.features()));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage()); // a --pca-model that does not fit the --features
+                }
             }
         }
         if (cfg.model() != null) {
