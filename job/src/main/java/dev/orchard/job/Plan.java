@@ -12,6 +12,7 @@ import dev.orchard.internal.model.ModelPackage;
 import dev.orchard.internal.model.Preprocessing;
 import dev.orchard.internal.pca.Pca;
 import dev.orchard.internal.probe.LinearProbe;
+import dev.orchard.internal.probe.ProbeResult;
 import dev.orchard.internal.report.StageTimer;
 import dev.orchard.internal.source.DistributedListing;
 import dev.orchard.internal.source.ImageRef;
@@ -19,7 +20,17 @@ import dev.orchard.internal.source.ImageSource;
 import dev.orchard.internal.source.Prefixes;
 import dev.orchard.internal.storage.Preflight;
 import dev.orchard.internal.storage.Regions;
+import dev.orchard.OutputFormat;
+import dev.orchard.StorageOptions;
+import dev.orchard.internal.sink.Sink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,8 +50,11 @@ import picocli.CommandLine.Option;
  *
  * <p>The extrapolation, per stage: listing as measured (it was the real listing); loading the model as measured;
  * featurization as a warm-up cost (the first half of the sample minus the second, which pays no model load) plus
- * the second half's seconds per image; PCA and the probe from two sample sizes (half and whole) as
- * {@code intercept + slope × images}, the probe capped at the examples the report samples. On the cluster the
+ * the second half's seconds per image, plus writing the sample's rows as {@code features/} (to a scratch folder,
+ * deleted; the first of two writes gives the writer's warm-up); PCA as a warm-up (a first pass on a quarter of the sample's features) plus
+ * {@code intercept + slope × images} through passes on the half and the whole; the probe as its warm-up plus its
+ * expected L-BFGS iterations ({@link #expectedIterations}) times the seconds of one iteration, fitted the same
+ * way on the examples (capped at those the report samples). On the cluster the
  * per-image work of featurization and PCA is divided over its vCPUs ({@link CostModel}); the rest is kept as is.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -137,14 +151,27 @@ final class Plan implements Callable<Integer> {
         double second = seconds(() -> featurize(sc, model, cfg, picked.subList(half, picked.size()), features, failed));
         double perImage = second / (picked.size() - half);
         double warmUp = Math.max(0, first - perImage * half);
+        // A run's featurize stage also writes features/: the sample's rows twice to a local scratch folder (the
+        // first write pays the writer's warm-up), deleted after.
+        double[] write = writeTwice(sc, features, cfg.formats(), slots);
+        double writePerImage = features.isEmpty() ? 0 : write[1] / features.size();
+        double writeWarmUp = Math.max(0, write[0] - write[1]);
 
+        // Three passes over growing prefixes of the sample's features: the first pays the stages' warm-up (JIT,
+        // native libraries) as the run pays it once; the last two give the cost per image (PCA) and per L-BFGS
+        // iteration (probe), whose number does not follow the examples, while the cost of one does.
         Fit pcaFit = null;
         Fit probeFit = null;
-        if (features.size() >= 4) {
-            double[] pcaSeconds = new double[2];
-            double[] probeSeconds = new double[2];
-            int[] sizes = {features.size() / 2, features.size()};
-            for (int i = 0; i < 2; i++) {
+        double pcaWarmUp = 0;
+        double probeWarmUp = 0;
+        int probeIterations = 0;
+        boolean probing = reporting.probe() != null && labels.size() >= 2;
+        if (features.size() >= 8) {
+            int[] sizes = {features.size() / 4, features.size() / 2, features.size()};
+            double[] pcaSeconds = new double[3];
+            double[] probeSeconds = new double[3];
+            int[] iterations = new int[3];
+            for (int i = 0; i < 3; i++) {
                 JavaRDD<FeatureRecord> rdd = sc.parallelize(features.subList(0, sizes[i]), slots).cache();
                 rdd.count();
                 long t0 = System.nanoTime();
@@ -153,22 +180,31 @@ final class Plan implements Callable<Integer> {
                 projected.count();
                 pcaSeconds[i] = (System.nanoTime() - t0) / 1e9;
                 long t1 = System.nanoTime();
-                if (reporting.probe() != null && labels.size() >= 2) {
-                    LinearProbe.run("raw", LinearProbe.fromFeatures(rdd), labels, reporting.probe());
-                    LinearProbe.run("pca", LinearProbe.fromPca(projected), labels, reporting.probe());
+                if (probing) {
+                    ProbeResult raw = LinearProbe.run("raw", LinearProbe.fromFeatures(rdd), labels, reporting.probe());
+                    ProbeResult pc = LinearProbe.run("pca", LinearProbe.fromPca(projected), labels, reporting.probe());
+                    iterations[i] = Math.max(1, raw.iterations() + pc.iterations());
+                    probeSeconds[i] = (System.nanoTime() - t1) / 1e9;
+                    probeIterations = expectedIterations(raw, reporting.probe().maxIterations())
+                            + expectedIterations(pc, reporting.probe().maxIterations());
                 }
-                probeSeconds[i] = (System.nanoTime() - t1) / 1e9;
                 projected.unpersist(false);
                 rdd.unpersist(false);
             }
-            pcaFit = Fit.of(sizes, pcaSeconds);
-            probeFit = Fit.of(sizes, probeSeconds);
+            int[] warm = {sizes[1], sizes[2]};
+            pcaFit = Fit.of(warm, new double[] {pcaSeconds[1], pcaSeconds[2]});
+            pcaWarmUp = Math.max(0, pcaSeconds[0] - pcaFit.at(sizes[0]));
+            if (probing) {
+                probeFit = Fit.of(warm, new double[] {probeSeconds[1] / iterations[1], probeSeconds[2] / iterations[2]});
+                probeWarmUp = Math.max(0, probeSeconds[0] - iterations[0] * probeFit.at(sizes[0]));
+            }
         }
         double list = timer.seconds("list");
         double load = timer.seconds("model");
-        double featurize = warmUp + perImage * n;
-        double pcaAll = pcaFit == null ? 0 : pcaFit.at(n);
-        double probe = probeFit == null ? 0 : probeFit.at(Math.min(n, ReportOptions.PROBE_MAX_EXAMPLES));
+        double featurize = warmUp + writeWarmUp + (perImage + writePerImage) * n;
+        double pcaAll = pcaFit == null ? 0 : pcaWarmUp + pcaFit.at(n);
+        double probe = probeFit == null ? 0
+                : probeWarmUp + probeIterations * probeFit.at(Math.min(n, ReportOptions.PROBE_MAX_EXAMPLES));
 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sampleImages", picked.size());
@@ -176,6 +212,12 @@ final class Plan implements Callable<Integer> {
         m.put("measuredVcpus", slots);
         m.put("featurizeSecondsPerImage", perImage);
         m.put("featurizeWarmUpSeconds", warmUp);
+        m.put("writeSecondsPerImage", writePerImage);
+        m.put("writeWarmUpSeconds", writeWarmUp);
+        m.put("pcaWarmUpSeconds", pcaWarmUp);
+        m.put("probeWarmUpSeconds", probeWarmUp);
+        m.put("probeIterations", probeIterations);
+        m.put("probeSecondsPerIteration", probeFit == null ? 0 : probeFit.at(Math.min(n, ReportOptions.PROBE_MAX_EXAMPLES)));
         Map<String, Object> here = new LinkedHashMap<>();
         here.put("list", list);
         here.put("model", load);
@@ -186,6 +228,49 @@ final class Plan implements Callable<Integer> {
         m.put("thisMachineSeconds", here);
         m.put("cluster", cluster(reporting.cost(), n, list, load, featurize + pcaAll, probe, slots));
         return m;
+    }
+
+    /** Seconds of two writes of {@code features} as a run's {@code features/} table, to a scratch folder. */
+    private static double[] writeTwice(JavaSparkContext sc, List<FeatureRecord> features, Set<OutputFormat> formats,
+                                       int slots) {
+        double[] seconds = new double[2];
+        if (features.isEmpty()) {
+            return seconds;
+        }
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("orchard-plan-");
+            JavaRDD<FeatureRecord> rdd = sc.parallelize(features, slots).cache();
+            rdd.count();
+            for (int i = 0; i < 2; i++) {
+                String uri = scratch.resolve("w" + i).toUri().toString();
+                seconds[i] = seconds(() -> Sink.writeFeatures(rdd, uri, formats, StorageOptions.defaults()));
+            }
+            rdd.unpersist(false);
+            return seconds;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot make a scratch folder for plan's write measurement", e);
+        } finally {
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a scratch folder under the temp directory
+        }
+    }
+
+    /**
+     * Iterations the full run's probe is expected to take: as many as on the whole sample when it converged
+     * there, else the bound (more examples rarely converge sooner; a separable sample never converges).
+     */
+    static int expectedIterations(ProbeResult sample, int maxIterations) {
+        return sample.converged() ? sample.iterations() : maxIterations;
     }
 
     private static void featurize(JavaSparkContext sc, Broadcast<ModelPackage> model, JobConfig cfg,
