@@ -67,17 +67,22 @@ final class DenseOps {
      * dimension {@code ldh} at {@code hOff} (overwritten).
      */
     void atb(double[] q, int d, int m, double[] x, int xOff, int b, double[] h, int hOff, int ldh) {
+        atb(q, 0, d, m, x, xOff, b, h, hOff, ldh);
+    }
+
+    /** {@link #atb(double[], int, int, double[], int, int, double[], int, int)} with Q at {@code qOff}. */
+    void atb(double[] q, int qOff, int d, int m, double[] x, int xOff, int b, double[] h, int hOff, int ldh) {
         if (m == 0 || b == 0) {
             return;
         }
         if (blas != null) {
-            blas.dgemm("T", "N", m, b, d, 1.0, q, 0, d, x, xOff, d, 0.0, h, hOff, ldh);
+            blas.dgemm("T", "N", m, b, d, 1.0, q, qOff, d, x, xOff, d, 0.0, h, hOff, ldh);
             return;
         }
         for (int j = 0; j < b; j++) {
             int xo = xOff + j * d;
             for (int i = 0; i < m; i++) {
-                int qo = i * d;
+                int qo = qOff + i * d;
                 double s0 = 0;
                 double s1 = 0;
                 double s2 = 0;
@@ -102,11 +107,17 @@ final class DenseOps {
      * {@code hOff} (not modified), X d × b at {@code xOff} (modified).
      */
     void addQh(double alpha, double[] q, int d, int m, double[] h, int hOff, int ldh, double[] x, int xOff, int b) {
+        addQh(alpha, q, 0, d, m, h, hOff, ldh, x, xOff, b);
+    }
+
+    /** {@link #addQh(double, double[], int, int, double[], int, int, double[], int, int)} with Q at {@code qOff}. */
+    void addQh(double alpha, double[] q, int qOff, int d, int m, double[] h, int hOff, int ldh, double[] x, int xOff,
+               int b) {
         if (m == 0 || b == 0) {
             return;
         }
         if (blas != null) {
-            blas.dgemm("N", "N", d, b, m, alpha, q, 0, d, h, hOff, ldh, 1.0, x, xOff, d);
+            blas.dgemm("N", "N", d, b, m, alpha, q, qOff, d, h, hOff, ldh, 1.0, x, xOff, d);
             return;
         }
         for (int j = 0; j < b; j++) {
@@ -116,7 +127,7 @@ final class DenseOps {
                 if (s == 0) {
                     continue;
                 }
-                int qo = i * d;
+                int qo = qOff + i * d;
                 for (int p = 0; p < d; p++) {
                     x[xo + p] += s * q[qo + p];
                 }

@@ -279,6 +279,21 @@ public final class Pca {
     static final int TOP_K_VARIANCE_DIVISOR = 16;
 
     /**
+     * The participation ratio {@code (Σλ)² / Σλ²} = {@code trace² / ‖C‖²_F}: about how many components carry
+     * the variance (exactly r for r equal eigenvalues; 2/a for {@code λ_i = exp(-a i)}, whose 95 % need ≈ 3/a). A
+     * variance fraction on a covariance whose effective rank is above top-k's limit is decided by the full solver
+     * straight away: converging a few hundred pairs first cost 3.3× a direct {@code dsyevd} at d = 4096
+     * ({@code benchmarks/README.md}). Cheap (one pass over C); only chooses the solver, never the result.
+     */
+    static double effectiveRank(double[] cov, int d, double trace) {
+        double frob = 0;
+        for (int i = 0; i < d * d; i++) {
+            frob += cov[i] * cov[i];
+        }
+        return frob > 0 ? trace * trace / frob : 0;
+    }
+
+    /**
      * The eigenpairs of the d × d covariance {@code cov} (modified) that {@code opts} needs, with the solver it
      * asks for, falling back (WARN) when that cannot run or does not converge.
      */
@@ -292,6 +307,17 @@ public final class Pca {
                     && (!opts.isFixedK() || opts.k() <= d / TOP_K_CROSSOVER_DIVISOR);
             default -> false;
         };
+        if (topK && choice == PcaOptions.Eigensolver.AUTO && !opts.isFixedK()) {
+            double effectiveRank = effectiveRank(cov, d, total);
+            int limit = Math.min(maxK, Math.max(1, d / TOP_K_VARIANCE_DIVISOR));
+            if (effectiveRank > limit) {
+                topK = false;
+                detail = String.format(java.util.Locale.ROOT, "full solver: the covariance's effective rank "
+                        + "(trace² / ‖C‖²_F = %.0f) is above the top-k limit %d for a variance fraction; ",
+                        effectiveRank, limit);
+                LOG.info("PCA eigensolver: {}", detail);
+            }
+        }
         if (topK) {
             int limit = Math.min(maxK, choice == PcaOptions.Eigensolver.AUTO
                     ? Math.max(1, d / TOP_K_VARIANCE_DIVISOR) : Math.max(1, d / 2));

@@ -10,7 +10,8 @@ import java.util.function.BiFunction;
  * thick restarts (Krylov–Schur style, restarted on the kept Ritz vectors and the residuals of the unconverged ones).
  *
  * <p><b>Algorithm.</b> A seeded random d × b start block; each step appends the next block
- * {@code orth(C Q_last)} (two passes of classical Gram–Schmidt against the whole basis, then within the block),
+ * {@code orth(C Q_last)} (two passes of classical Gram–Schmidt against the whole basis, then column by column within the block, each
+ * a BLAS product),
  * storing {@code W = C Q} beside the basis Q so that the projected matrix {@code T = Q^T C Q}, the Ritz pairs
  * {@code (θ_j, v_j = Q s_j)} and their residuals {@code r_j = W s_j − θ_j v_j} need no further products with C.
  * Pair j is converged when {@code ||r_j|| <= }{@value #RESIDUAL_TOL}{@code  θ_1}: its eigenvalue is then within
@@ -278,20 +279,14 @@ final class TopEigen {
             ops.addQh(-1.0, q, d, m, h, 0, Math.max(1, m), cand, 0, nb);
         }
         int base = m * d;
+        double[] hj = new double[Math.max(1, nb)];
         for (int j = 0; j < nb; j++) {
             int o = j * d;
             for (int attempt = 0; ; attempt++) {
-                for (int pass = 0; pass < 2; pass++) {
-                    for (int i = 0; i < j; i++) {
-                        double dot = 0;
-                        int qo = base + i * d;
-                        for (int p = 0; p < d; p++) {
-                            dot += q[qo + p] * cand[o + p];
-                        }
-                        for (int p = 0; p < d; p++) {
-                            cand[o + p] -= dot * q[qo + p];
-                        }
-                    }
+                // against the block's columns already appended: classical Gram–Schmidt twice, as BLAS products
+                for (int pass = 0; pass < 2 && j > 0; pass++) {
+                    ops.atb(q, base, d, j, cand, o, 1, hj, 0, j);
+                    ops.addQh(-1.0, q, base, d, j, hj, 0, j, cand, o, 1);
                 }
                 double nrm = norm(cand, o);
                 if (nrm > DEPENDENT * norm0[j] && nrm > 0) {

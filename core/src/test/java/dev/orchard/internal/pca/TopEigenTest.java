@@ -114,9 +114,28 @@ class TopEigenTest {
         PcaModel auto = Pca.fromMoments(m, opts);
         assertTrue(auto.fitInfo().fallbacks().isEmpty(), auto.fitInfo().toString()); // AUTO chose, did not fall back
         assertTrue(auto.fitInfo().detail().contains("full solver"), auto.fitInfo().toString());
+        assertTrue(auto.fitInfo().detail().contains("effective rank"), auto.fitInfo().toString()); // decided up front
         PcaModel full = Pca.fromMoments(m, opts.withEigensolver(PcaOptions.Eigensolver.EJML));
         assertEquals(full.k(), auto.k());
         assertEquals(full.k(), explicit.k());
+    }
+
+    @Test
+    void autoKeepsTopKForAVarianceFractionOfALowEffectiveRank() {
+        Moments steep = moments(4000, 300, 4, 5, 12); // effective rank ≈ 8, top-k's limit for a fraction d/16 = 18
+        assertTrue(Pca.effectiveRank(steep.covariance(), 300, trace(steep.covariance(), 300)) < 300 / 16.0);
+        PcaModel auto = Pca.fromMoments(steep, PcaOptions.variance(0.9));
+        assertEquals("top-k", auto.fitInfo().eigensolver(), auto.fitInfo().toString());
+        PcaModel full = Pca.fromMoments(steep, PcaOptions.variance(0.9).withEigensolver(PcaOptions.Eigensolver.EJML));
+        assertSameLeading(full, auto, full.k());
+    }
+
+    private static double trace(double[] c, int d) {
+        double t = 0;
+        for (int i = 0; i < d; i++) {
+            t += c[i * d + i];
+        }
+        return t;
     }
 
     @Test
