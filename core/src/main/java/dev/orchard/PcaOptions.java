@@ -27,11 +27,12 @@ public record PcaOptions(int k, double varianceFraction, boolean standardize, Ei
     public enum Eigensolver {
         /**
          * {@link #TOP_K} when only a few leading components are needed (k ≤ d / 8, or, by {@code varianceFraction},
-         * until more than d / 16 are proven necessary; for d ≥ 256), otherwise {@link #FULL}. Measured crossover
-         * ({@code benchmarks/README.md}, 2-core machine, one OpenBLAS thread): at d = 4096, k = 50 the top-k solver
-         * took 2.7–3.6 CPU-seconds against 29.8 for LAPACK {@code dsyevd} (8–11×; TensorFlow and EJML are slower
-         * still); at d = 1280, k = 50 it is only ≈ 1.4× faster than {@code dsyevd}, i.e. near the crossover when a
-         * native LAPACK is present, and well ahead of TensorFlow/EJML when it is not.
+         * when the covariance's effective rank trace² / ‖C‖²_F is at most d / 16 and until more than d / 16 are
+         * proven necessary; for d ≥ 256), otherwise {@link #FULL}. Measured crossover ({@code benchmarks/README.md},
+         * 2-core machine, one OpenBLAS thread): at d = 4096, k = 50 on a slowly decaying spectrum the top-k solver
+         * took 2.1 s against 10.6–11.4 s for LAPACK {@code dsyevd} (≈ 5×) and 122 s for TensorFlow's full solver; at
+         * d = 1280, k = 50 it is only ≈ 1.4× faster than {@code dsyevd}, i.e. near the crossover when a native
+         * LAPACK is present, and well ahead of TensorFlow/EJML when it is not.
          */
         AUTO,
         /**

@@ -273,8 +273,9 @@ public final class Pca {
     static final int TOP_K_CROSSOVER_DIVISOR = 8;
     /**
      * With a variance fraction, {@link PcaOptions.Eigensolver#AUTO} gives way to the full solver once more than
-     * d / {@value #TOP_K_VARIANCE_DIVISOR} components are proven necessary: converging a few hundred pairs first
-     * cost 3× a direct {@code dsyevd} at d = 4096 (53 vs 16 CPU-s, k = 700 needed; {@code benchmarks/README.md}).
+     * d / {@value #TOP_K_VARIANCE_DIVISOR} components are proven necessary, and does not try top-k when the
+     * covariance's {@link #effectiveRank} is above that: converging a few hundred pairs first cost 3.6× a direct
+     * {@code dsyevd} at d = 4096 (37 vs 10.4 CPU-s, k = 700 needed; {@code benchmarks/README.md}).
      */
     static final int TOP_K_VARIANCE_DIVISOR = 16;
 
