@@ -61,10 +61,11 @@ class LibraryApiTest {
             inferences = f.inferences();
             assertEquals(f.featurized(), inferences, "the CNN ran once per image over fitting and projecting");
 
-            // TensorFlow's environment and threads, as the executor reported them (local[2]: the driver, 2 cores)
+            // TensorFlow's environment, sessions and threads, as the executor reported them (local[2]: the driver, 2 cores)
             List<ExecutorRuntime> executors = f.executors();
             assertEquals(1, executors.size(), executors.toString());
-            assertEquals(2, executors.get(0).intraOpThreads(), executors.toString());
+            assertEquals(2, executors.get(0).inferenceStreams(), executors.toString()); // one session per core
+            assertEquals(1, executors.get(0).intraOpThreads(), executors.toString());
             assertTrue(executors.get(0).oneDnn(), "oneDNN on in the executor: " + executors);
             assertEquals(List.of(), f.warnings());
         }

@@ -6,8 +6,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 
 /**
- * The cores of the executor this JVM is, which size TensorFlow's intra-op pool (one model per executor JVM,
- * shared by all its task slots, runs one batch at a time on all the executor's cores).
+ * The cores of the executor this JVM is, which size its TensorFlow sessions ({@link InferenceLayout}: by default one
+ * single-threaded session per core, shared by all the executor's task slots).
  *
  * <p>Not {@code Runtime.availableProcessors()}: YARN packs several executors on a node without pinning CPUs
  * by default, so each would ask for every core of the node (4 executors × 16 threads on 16 vCPUs).

@@ -33,8 +33,8 @@ public final class Featurizer {
 
     /**
      * @param images     the listed images
-     * @param model      the broadcast SavedModel; loaded once per executor JVM with the executor's cores as
-     *                   intra-op threads ({@link ExecutorCores})
+     * @param model      the broadcast SavedModel; loaded once per executor JVM, as {@link InferenceLayout} says
+     *                   (by default one single-threaded session per executor core, {@link ExecutorCores})
      * @param options    batch size, limits, storage, precision of the executors' sessions (a bf16 request
      *                   runs in fp32 on executors whose CPU lacks bf16 instructions: {@link
      *                   dev.orchard.Precision#onCpu})
@@ -47,13 +47,14 @@ public final class Featurizer {
                                                 FeaturizeOptions options, LongAccumulator inferences,
                                                 CollectionAccumulator<ExecutorRuntime> runtimes) {
         return images.mapPartitions(refs -> {
-            int threads = ExecutorCores.current();
-            LoadedModel loaded = ExecutorModels.get(model, threads, options.precision().onThisCpu());
+            InferenceLayout layout = InferenceLayout.current(model.value().packedBytes());
+            LoadedModel loaded = ExecutorModels.get(model, layout.streams(), layout.threadsPerStream(),
+                    options.precision().onThisCpu());
             if (runtimes != null) {
                 SparkEnv env = SparkEnv.get();
                 runtimes.add(new ExecutorRuntime(env == null ? "driver" : env.executorId(),
                         java.net.InetAddress.getLocalHost().getHostName(), loaded.intraOpThreads(),
-                        "1".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS"))));
+                        "1".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS")), loaded.streams()));
             }
             return new FeaturizingIterator(refs, loaded, options, inferences);
         });

@@ -70,6 +70,15 @@ public final class ExecutorModels {
      * broadcast and precision in this JVM.
      */
     public static LoadedModel get(Broadcast<ModelPackage> broadcast, int intraOpThreads, Precision precision) {
+        return get(broadcast, 1, intraOpThreads, precision);
+    }
+
+    /**
+     * As {@link #get(Broadcast, int, Precision)}, loaded as {@code streams} sessions of {@code intraOpThreads}
+     * threads each ({@link LoadedModel#streams()}); only the first, loading call's values count.
+     */
+    public static LoadedModel get(Broadcast<ModelPackage> broadcast, int streams, int intraOpThreads,
+                                  Precision precision) {
         Objects.requireNonNull(broadcast, "broadcast");
         Objects.requireNonNull(precision, "precision");
         String id = key(broadcast, precision);
@@ -80,7 +89,7 @@ public final class ExecutorModels {
         synchronized (ExecutorModels.class) {
             m = MODELS.get(id);
             if (m == null) {
-                m = load(broadcast.value(), intraOpThreads, precision);
+                m = load(broadcast.value(), streams, intraOpThreads, precision);
                 MODELS.put(id, m);
             }
             return m;
@@ -111,6 +120,15 @@ public final class ExecutorModels {
      * @throws ModelException if it cannot be unpacked or loaded
      */
     public static LoadedModel load(ModelPackage pkg, int intraOpThreads, Precision precision) {
+        return load(pkg, 1, intraOpThreads, precision);
+    }
+
+    /**
+     * As {@link #load(ModelPackage, int, Precision)}, as {@code streams} sessions. The caller closes it.
+     *
+     * @throws ModelException if it cannot be unpacked or loaded
+     */
+    public static LoadedModel load(ModelPackage pkg, int streams, int intraOpThreads, Precision precision) {
         Objects.requireNonNull(pkg, "pkg");
         Objects.requireNonNull(precision, "precision");
         Path dir;
@@ -121,7 +139,7 @@ public final class ExecutorModels {
         }
         try {
             pkg.unpackTo(dir);
-            LoadedModel m = LoadedModel.load(dir, pkg.spec(), intraOpThreads, precision);
+            LoadedModel m = LoadedModel.load(dir, pkg.spec(), streams, intraOpThreads, precision);
             LOADS.incrementAndGet();
             return m;
         } finally {

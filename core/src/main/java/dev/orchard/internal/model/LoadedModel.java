@@ -3,8 +3,16 @@ package dev.orchard.internal.model;
 import dev.orchard.Precision;
 import dev.orchard.ModelException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Tensor;
@@ -26,37 +34,56 @@ import org.tensorflow.types.TFloat32;
  * {@link ExecutorModels#get} belongs to {@link ExecutorModels}, which closes it at JVM exit, so tasks
  * must <em>not</em> close that one.
  *
- * <p><b>Threads.</b> Thread-safe: any number of threads may call {@link #run}, but runs happen one
- * at a time, because each run already uses every core given to the session's intra-op pool;
- * concurrent runs would only contend. They all execute on this model's own single inference thread,
- * not on the callers' threads: with oneDNN on, every new thread that enters {@code Session.run} gets
- * native worker threads of its own that outlive the call, and Spark runs each task on a pooled thread
- * that comes and goes — measured here, a second run in the same JVM fell from 139 to 12 images/s with
- * the load average at 29 on 2 cores. Every tensor a run creates is closed before it returns.
+ * <p><b>Threads and streams.</b> Thread-safe. The model is loaded as one or more <em>streams</em>: independent
+ * sessions of the same SavedModel, each with its own intra-op pool and its own single inference thread. A
+ * {@link #run} takes an idle stream (waiting for one), so at most {@link #streams()} batches run at once, each on
+ * its stream's thread, never on the caller's: with oneDNN on, every new thread that enters {@code Session.run}
+ * gets native worker threads of its own that outlive the call, and Spark runs each task on a pooled thread that
+ * comes and goes — measured here, a second run in the same JVM fell from 139 to 12 images/s with the load average
+ * at 29 on 2 cores. Several one-thread streams beat one session with every core on small inputs, where a single
+ * op cannot keep the cores busy (MobileNetV2 on 2 cores: 2 × 1 thread 1.30–1.39× the images/s of 1 × 2 threads
+ * at 96 px, 1.34–1.56× at 224 px; {@code benchmarks/README.md}). Every tensor a run creates is closed before it
+ * returns.
  */
 public final class LoadedModel implements AutoCloseable {
 
-    private final SavedModelBundle bundle;
+    /** One session with its own inference thread. */
+    private static final class Stream {
+        final SavedModelBundle bundle;
+        final ExecutorService thread;
+
+        Stream(SavedModelBundle bundle, int index) {
+            this.bundle = bundle;
+            this.thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, index == 0 ? "orchard-inference" : "orchard-inference-" + index);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
+
+    private final List<Stream> streams;
+    private final BlockingQueue<Stream> idle;
     private final ModelSpec spec;
     private final String location;
     private final Precision precision;
     private final int intraOpThreads;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final java.util.concurrent.ExecutorService inference;
+    /** Runs share the read side; {@link #close()} takes the write side, so it waits for running batches. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private LoadedModel(SavedModelBundle bundle, ModelSpec spec, String location, Precision precision,
+    private LoadedModel(List<SavedModelBundle> bundles, ModelSpec spec, String location, Precision precision,
                         int intraOpThreads) {
         this.intraOpThreads = intraOpThreads;
-        this.bundle = bundle;
         this.spec = spec;
         this.location = location;
         this.precision = precision;
-        this.inference = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "orchard-inference");
-            t.setDaemon(true);
-            return t;
-        });
+        List<Stream> ss = new ArrayList<>();
+        for (SavedModelBundle b : bundles) {
+            ss.add(new Stream(b, ss.size()));
+        }
+        this.streams = List.copyOf(ss);
+        this.idle = new ArrayBlockingQueue<>(ss.size(), false, ss);
     }
 
     /**
@@ -84,18 +111,45 @@ public final class LoadedModel implements AutoCloseable {
      * @throws ModelException if TensorFlow cannot load the model
      */
     public static LoadedModel load(Path dir, ModelSpec spec, int intraOpThreads, Precision precision) {
+        return load(dir, spec, 1, intraOpThreads, precision);
+    }
+
+    /**
+     * As {@link #load(Path, ModelSpec, int, Precision)}, as {@code streams} independent sessions of
+     * {@code intraOpThreads} threads each: up to {@code streams} batches run at once.
+     *
+     * @param streams sessions, in [1, 256]
+     * @throws ModelException if TensorFlow cannot load the model (sessions already loaded are closed)
+     */
+    public static LoadedModel load(Path dir, ModelSpec spec, int streams, int intraOpThreads, Precision precision) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(precision, "precision");
         if (intraOpThreads < 1 || intraOpThreads > 1024) {
             throw new IllegalArgumentException("intraOpThreads must be in [1, 1024] but was " + intraOpThreads);
         }
-        SavedModelBundle bundle = loadBundle(dir, intraOpThreads, precision);
-        return new LoadedModel(bundle, spec, dir.toString(), precision, intraOpThreads);
+        if (streams < 1 || streams > 256) {
+            throw new IllegalArgumentException("streams must be in [1, 256] but was " + streams);
+        }
+        List<SavedModelBundle> bundles = new ArrayList<>();
+        try {
+            for (int i = 0; i < streams; i++) {
+                bundles.add(loadBundle(dir, intraOpThreads, precision));
+            }
+        } catch (RuntimeException | Error e) {
+            bundles.forEach(SavedModelBundle::close);
+            throw e;
+        }
+        return new LoadedModel(bundles, spec, dir.toString(), precision, intraOpThreads);
     }
 
-    /** The intra-op threads this model's session was created with. */
+    /** The intra-op threads each of this model's sessions was created with. */
     public int intraOpThreads() {
         return intraOpThreads;
+    }
+
+    /** The independent sessions (streams) this model runs batches on; as many batches run at once. */
+    public int streams() {
+        return streams.size();
     }
 
     /** The threads a session gets when none is given: every core this JVM sees. */
@@ -164,32 +218,64 @@ public final class LoadedModel implements AutoCloseable {
                     + " floats (" + spec.imageHeight() + "x" + spec.imageWidth() + "x3 each) but the array holds "
                     + nhwc.length);
         }
-        lock.lock();
+        lock.readLock().lock();
         try {
             if (closed) {
                 throw new IllegalStateException("model " + location + " is closed");
             }
-            java.util.concurrent.Future<float[][]> result = inference.submit(() -> runLocked(bundle,
-                    spec.inputTensor(), spec.outputTensor(), nhwc, n, spec.imageHeight(), spec.imageWidth(),
-                    spec.featureDim(), location));
+            Stream stream;
             try {
-                return result.get();
+                stream = idle.take();
             } catch (InterruptedException e) {
-                // The task was killed: the batch finishes on the inference thread, its result unwanted.
                 Thread.currentThread().interrupt();
-                throw new ModelException(location, "Interrupted while running the model in " + location, e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException re) {
-                    throw re;
+                throw new ModelException(location, "Interrupted while waiting for a session of " + location, e);
+            }
+            try {
+                Future<float[][]> result = stream.thread.submit(() -> runLocked(stream.bundle,
+                        spec.inputTensor(), spec.outputTensor(), nhwc, n, spec.imageHeight(), spec.imageWidth(),
+                        spec.featureDim(), location));
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    // The task was killed: the batch finishes on the stream's thread, its result unwanted; the
+                    // stream is idle again only once it has.
+                    Thread.currentThread().interrupt();
+                    waitQuietly(result);
+                    throw new ModelException(location, "Interrupted while running the model in " + location, e);
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new ModelException(location, "Running the model in " + location + " failed: " + cause,
+                            cause);
                 }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new ModelException(location, "Running the model in " + location + " failed: " + cause, cause);
+            } finally {
+                idle.add(stream);
             }
         } finally {
-            lock.unlock();
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Waits for a batch whose caller was interrupted, keeping the interrupt for the caller. */
+    private static void waitQuietly(Future<?> f) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                f.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -246,15 +332,17 @@ public final class LoadedModel implements AutoCloseable {
     /** Frees the session, graph and weights. Safe to call more than once; waits for a running batch. */
     @Override
     public void close() {
-        lock.lock();
+        lock.writeLock().lock();
         try {
             if (!closed) {
                 closed = true;
-                inference.shutdown();
-                bundle.close();
+                for (Stream st : streams) {
+                    st.thread.shutdown();
+                    st.bundle.close();
+                }
             }
         } finally {
-            lock.unlock();
+            lock.writeLock().unlock();
         }
     }
 }

@@ -71,6 +71,54 @@ class LoadedModelTest {
         }
     }
 
+    /**
+     * Streams: three sessions run batches from six threads at once; every result equals the one-session model's on
+     * the same batch (each thread feeds its own images, so a mix-up between callers would show), at most three run
+     * at a time, and close waits for running batches.
+     */
+    @Test
+    void streamsRunBatchesConcurrentlyWithEachCallersOwnResult() throws Exception {
+        int threads = 6;
+        float[][] inputs = new float[threads][];
+        float[][][] expected = new float[threads][][];
+        try (LoadedModel one = ExecutorModels.load(pkg, 1)) {
+            assertEquals(1, one.streams());
+            for (int t = 0; t < threads; t++) {
+                inputs[t] = SampleModelFixture.images(100 + t, 2, spec);
+                expected[t] = one.run(inputs[t], 2);
+            }
+        }
+        LoadedModel m = ExecutorModels.load(pkg, 3, 1, dev.orchard.Precision.FP32);
+        assertEquals(3, m.streams());
+        assertEquals(1, m.intraOpThreads());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<float[][][]>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                results.add(pool.submit(() -> {
+                    float[][][] got = new float[20][][];
+                    for (int r = 0; r < got.length; r++) {
+                        got[r] = m.run(inputs[id], 2);
+                    }
+                    return got;
+                }));
+            }
+            for (int t = 0; t < threads; t++) {
+                for (float[][] got : results.get(t).get()) {
+                    for (int i = 0; i < 2; i++) {
+                        assertArrayEquals(expected[t][i], got[i], (float) Tolerances.F32, "thread " + t);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+            m.close();
+        }
+        assertThrows(IllegalStateException.class, () -> m.run(inputs[0], 2));
+        assertThrows(IllegalArgumentException.class, () -> ExecutorModels.load(pkg, 0, 1, dev.orchard.Precision.FP32));
+    }
+
     @Test
     void weightsComeFromTheSeedThroughTheVariablesCheckpoint(@TempDir Path other) throws IOException {
         Path vars = SampleModelFixture.sampleModel().resolve("variables");

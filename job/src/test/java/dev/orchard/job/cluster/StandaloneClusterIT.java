@@ -166,7 +166,7 @@ class StandaloneClusterIT {
 
     /**
      * The documented cluster-mode run (test 1) had executors of 1 core each (2 of them): each executor's TensorFlow
-     * session ran with 1 intra-op thread, as every executor reported in report.json, with oneDNN on (from
+     * session (one: one core) ran with 1 intra-op thread, as every executor reported in report.json, with oneDNN on (from
      * Orchard.configure's executor environment); its features equal a local-mode run's on the same images.
      */
     @Test
@@ -179,6 +179,7 @@ class StandaloneClusterIT {
         assertTrue(executors.size() >= 1 && executors.size() <= 2, report.toString());
         for (JsonNode e : executors) {
             assertEquals(1, e.path("intraOpThreads").asInt(), executors.toString());
+            assertEquals(1, e.path("inferenceStreams").asInt(), executors.toString());
             assertTrue(e.path("oneDnn").asBoolean(), executors.toString());
         }
         assertTrue(report.path("warnings").isMissingNode(), report.path("warnings").toString());
