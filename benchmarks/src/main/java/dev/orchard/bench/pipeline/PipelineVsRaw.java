@@ -1,5 +1,6 @@
 package dev.orchard.bench.pipeline;
 
+import dev.orchard.Precision;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchard.FeatureRecord;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,7 +29,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li><b>raw</b>: every distinct image decoded once into memory before timing, then batches of
- *       {@code --batch} copied from memory into {@link LoadedModel#run} (intra-op threads = cores),
+ *       {@code --batch} copied from memory into {@link LoadedModel#run} (one session, intra-op threads = cores;
+ *       and "raw-streams": one single-threaded session per core, each fed by its own thread, the executors'
+ *       default layout),
  *       until as many images as the pipeline featurizes have run: the model's speed and nothing else.</li>
  *   <li><b>pipeline</b>: {@code orchard featurize --input TREE --output OUT --model DIR --batch-size B
  *       --master local[2]} run in-process through {@link Main#execute}: Spark start, listing, fetch,
@@ -100,9 +104,12 @@ public final class PipelineVsRaw {
                     Path modelDir = work.resolve("mobilenet_v2-" + size);
                     Path out = work.resolve("out-" + size);
                     boolean rawFirst = round % 2 == 0;
-                    for (int k = 0; k < 2; k++) {
-                        if ((k == 0) == rawFirst) {
-                            runs.add(raw(modelDir, sample, order, batch, size, round));
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    for (int k = 0; k < 3; k++) {
+                        // round 0: raw, raw-streams, pipeline; round 1: pipeline, raw-streams, raw; ...
+                        int slot = rawFirst ? k : 2 - k;
+                        if (slot < 2) {
+                            runs.add(raw(modelDir, sample, order, batch, size, round, slot == 0 ? 1 : cores));
                         } else {
                             runs.add(pipeline(tree, out, modelDir, batch, master, n, size, round));
                             if (round == 0) {
@@ -131,31 +138,51 @@ public final class PipelineVsRaw {
     }
 
     /** Decodes the distinct images once, then runs {@code order.length} images through the model. */
-    private static Run raw(Path modelDir, List<Path> sample, int[] order, int batch, int size, int round)
-            throws Exception {
+    /**
+     * Decodes the distinct images once, then runs {@code order.length} images through the model: {@code streams} = 1
+     * is one session with every core fed by one thread ("raw"); more is that many one-thread sessions, each fed by
+     * its own thread taking the next batch ("raw-streams", the layout executors use by default).
+     */
+    private static Run raw(Path modelDir, List<Path> sample, int[] order, int batch, int size, int round,
+                           int streams) throws Exception {
         ModelPackage pkg = ModelPackage.fromDirectory(modelDir, null);
         ModelSpec spec = pkg.spec();
         float[][] decoded = decodeAll(sample, spec);
         int len = spec.inputLength();
-        float[] x = new float[batch * len];
-        try (LoadedModel model = ExecutorModels.load(pkg)) {
-            model.run(decoded[0], 1); // load-time graph optimisation is not inference speed
+        int cores = Runtime.getRuntime().availableProcessors();
+        try (LoadedModel model = streams == 1 ? ExecutorModels.load(pkg)
+                : ExecutorModels.load(pkg, streams, Math.max(1, cores / streams), Precision.FP32)) {
+            for (int i = 0; i < streams; i++) {
+                model.run(decoded[0], 1); // load-time graph optimisation is not inference speed
+            }
             String before = BenchSupport.loadAverage();
             ThreadCpu threads = ThreadCpu.start();
             long cpu0 = BenchSupport.processCpuNanos();
             long t0 = System.nanoTime();
-            for (int start = 0; start < order.length; start += batch) {
-                int b = Math.min(batch, order.length - start);
-                for (int i = 0; i < b; i++) {
-                    System.arraycopy(decoded[order[start + i]], 0, x, i * len, len);
-                }
-                model.run(x, b);
+            AtomicInteger next = new AtomicInteger();
+            List<Thread> feeders = new ArrayList<>();
+            for (int f = 0; f < streams; f++) {
+                Thread t = new Thread(() -> {
+                    float[] x = new float[batch * len];
+                    for (int start = next.getAndAdd(batch); start < order.length; start = next.getAndAdd(batch)) {
+                        int b = Math.min(batch, order.length - start);
+                        for (int i = 0; i < b; i++) {
+                            System.arraycopy(decoded[order[start + i]], 0, x, i * len, len);
+                        }
+                        model.run(x, b);
+                    }
+                }, "bench-feeder-" + f);
+                t.start();
+                feeders.add(t);
+            }
+            for (Thread t : feeders) {
+                t.join();
             }
             double s = (System.nanoTime() - t0) / 1e9;
             double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
             threads.close();
-            return new Run("raw", size, round, order.length, s, cpu, s, before, BenchSupport.loadAverage(),
-                    threads);
+            return new Run(streams == 1 ? "raw" : "raw-streams", size, round, order.length, s, cpu, s, before,
+                    BenchSupport.loadAverage(), threads);
         }
     }
 
@@ -235,27 +262,34 @@ public final class PipelineVsRaw {
 
     private static void summary(List<Run> runs, int[] sizes, int rounds) {
         System.out.println();
-        System.out.println("| size | round | raw images/s | pipeline images/s (whole CLI call) | ratio | "
-                + "pipeline featurize stage images/s | ratio | raw CPU-ms/image | pipeline CPU-ms/image | load (raw; pipeline) |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        System.out.println("| size | round | raw images/s (1 session × all cores) | raw-streams images/s (1 session per "
+                + "core) | pipeline images/s (whole CLI call) | vs raw | vs raw-streams | pipeline featurize stage "
+                + "images/s | vs raw | vs raw-streams | CPU-ms/image raw; raw-streams; pipeline | load (raw; pipeline) |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for (int size : sizes) {
             double rawSum = 0;
+            double streamsSum = 0;
             double pipeSum = 0;
             double stageSum = 0;
             for (int round = 0; round < rounds; round++) {
                 Run raw = find(runs, "raw", size, round);
+                Run rs = find(runs, "raw-streams", size, round);
                 Run pipe = find(runs, "pipeline", size, round);
                 double stageIps = pipe.images() / pipe.stageSeconds();
                 rawSum += raw.seconds();
+                streamsSum += rs.seconds();
                 pipeSum += pipe.seconds();
                 stageSum += pipe.stageSeconds();
-                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.0f%% | %.1f | %.0f%% | %.2f | %.2f | %s; %s |%n",
-                        size, round, raw.ips(), pipe.ips(), 100 * pipe.ips() / raw.ips(), stageIps,
-                        100 * stageIps / raw.ips(), 1000 * raw.cpuSeconds() / raw.images(),
+                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.1f | %.0f%% | %.0f%% | %.1f | %.0f%% | %.0f%% "
+                                + "| %.2f; %.2f; %.2f | %s; %s |%n",
+                        size, round, raw.ips(), rs.ips(), pipe.ips(), 100 * pipe.ips() / raw.ips(),
+                        100 * pipe.ips() / rs.ips(), stageIps, 100 * stageIps / raw.ips(), 100 * stageIps / rs.ips(),
+                        1000 * raw.cpuSeconds() / raw.images(), 1000 * rs.cpuSeconds() / rs.images(),
                         1000 * pipe.cpuSeconds() / pipe.images(), raw.loadBefore(), pipe.loadBefore());
             }
-            System.out.printf(Locale.ROOT, "| %d | all | | | **%.0f%%** | | **%.0f%%** | | | |%n", size,
-                    100 * rawSum / pipeSum, 100 * rawSum / stageSum);
+            System.out.printf(Locale.ROOT, "| %d | all | | | | **%.0f%%** | **%.0f%%** | | **%.0f%%** | **%.0f%%** | | |%n",
+                    size, 100 * rawSum / pipeSum, 100 * streamsSum / pipeSum, 100 * rawSum / stageSum,
+                    100 * streamsSum / stageSum);
         }
     }
 
