@@ -101,7 +101,8 @@ public final class Orchard {
 
     /**
      * Sets TensorFlow's environment ({@link #NATIVE_ENVIRONMENT}) for executors ({@code spark.executorEnv.*}) and
-     * for a YARN cluster-mode driver ({@code spark.yarn.appMasterEnv.*}), unless already set, and checks this
+     * for a YARN cluster-mode driver ({@code spark.yarn.appMasterEnv.*}), and {@code OPENBLAS_NUM_THREADS=1} for
+     * executors (one task per core already runs there), unless already set, and checks this
      * JVM's own environment: the driver loads TensorFlow too (precision checks, some PCA kernels), and a
      * missing variable there is logged at WARN with the line to fix it. Call it before creating the
      * {@code SparkContext}: executors read the environment when they start.
@@ -115,6 +116,9 @@ public final class Orchard {
             conf.setIfMissing("spark.executorEnv." + k, v);
             conf.setIfMissing("spark.yarn.appMasterEnv." + k, v);
         });
+        // Executors run one task per core already: a native BLAS spawning its own threads per call (PCA's dsyrk)
+        // would oversubscribe them (Spark's MLlib guide recommends the same). The driver keeps its default.
+        conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
         List<String> missing = missingNativeEnvironment(System.getenv());
         if (!missing.isEmpty()) {
             LOG.warn("This JVM started without {} in its environment: TensorFlow on the driver runs without "

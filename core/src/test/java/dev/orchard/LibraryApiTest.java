@@ -139,6 +139,9 @@ class LibraryApiTest {
         assertEquals("1", conf.get("spark.yarn.appMasterEnv.TF_ENABLE_ONEDNN_OPTS"));
         assertEquals("1", conf.get("spark.executorEnv.TF_OVERRIDE_GLOBAL_THREADPOOL"));
         assertEquals("0", conf.get("spark.executorEnv.TF_CPP_MIN_LOG_LEVEL"), "what the user set is kept");
+        assertEquals("1", conf.get("spark.executorEnv.OPENBLAS_NUM_THREADS"), "one BLAS thread per task slot");
+        assertEquals("4", Orchard.configure(new SparkConf(false).set("spark.executorEnv.OPENBLAS_NUM_THREADS", "4"))
+                .get("spark.executorEnv.OPENBLAS_NUM_THREADS"));
         assertEquals(List.of(), Orchard.missingNativeEnvironment(Orchard.NATIVE_ENVIRONMENT));
         assertEquals(List.of("TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", "TF_OVERRIDE_GLOBAL_THREADPOOL"),
                 Orchard.missingNativeEnvironment(Map.of("TF_ENABLE_ONEDNN_OPTS", "0")));
