@@ -5,7 +5,13 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.utils.AttributeMap;
@@ -92,6 +98,35 @@ final class S3HttpClients {
             SdkHttpClient client = create(kind, serviceDefaults);
             built = client.clientName();
             return client;
+        }
+    }
+
+    /**
+     * Refuses, on the CRT client, a successful response whose body has no framing (neither
+     * {@code Content-Length} nor {@code Transfer-Encoding}: a body delimited by the server closing the
+     * connection, as some proxies send). The CRT's HTTP/1.1 decoder reads such a body as empty (aws-c-http
+     * issues 106, 546), which would turn a listing into "no objects" or an image into zero bytes without a
+     * word; Apache reads it to the end. S3 itself always frames its bodies.
+     */
+    static final class UnframedBodyGuard implements ExecutionInterceptor {
+        private final Choice http;
+
+        UnframedBodyGuard(Choice http) {
+            this.http = http;
+        }
+
+        @Override
+        public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+            SdkHttpResponse response = context.httpResponse();
+            if (response.isSuccessful() && response.statusCode() != 204 && response.statusCode() != 304
+                    && context.httpRequest().method() != SdkHttpMethod.HEAD
+                    && response.firstMatchingHeader("Content-Length").isEmpty()
+                    && response.firstMatchingHeader("Transfer-Encoding").isEmpty()
+                    && "AwsCommonRuntime".equals(http.built())) {
+                throw SdkClientException.create("The S3 endpoint sent a response body without Content-Length or "
+                        + "chunked encoding (delimited by closing the connection), which the AWS CRT HTTP client "
+                        + "reads as empty: run with -D" + PROPERTY + "=apache");
+            }
         }
     }
 

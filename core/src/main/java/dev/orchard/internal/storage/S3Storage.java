@@ -155,6 +155,7 @@ final class S3Storage implements Storage, AutoCloseable {
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
             override.addExecutionInterceptor(new ContentMd5Interceptor());
         }
+        override.addExecutionInterceptor(new S3HttpClients.UnframedBodyGuard(http));
         interceptors.forEach(override::addExecutionInterceptor);
         return builder.overrideConfiguration(override.build()).build();
     }

@@ -91,6 +91,48 @@ class S3HttpClientsTest {
     }
 
     /**
+     * A server that ends its bodies by closing the connection (no Content-Length, no chunks): Apache reads the
+     * listing; the CRT, which would read it as empty, fails with one line naming the way out.
+     */
+    @Test
+    void anUnframedBodyIsReadByApacheAndRefusedOnTheCrt() throws Exception {
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/"
+                + "2006-03-01/\"><Name>b</Name><Prefix>in/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
+                + "<Delimiter>/</Delimiter><IsTruncated>false</IsTruncated><Contents><Key>in/a.jpg</Key>"
+                + "<ETag>\"abc\"</ETag><Size>3</Size></Contents></ListBucketResult>";
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!raw.isClosed()) {
+                    try (java.net.Socket c = raw.accept()) {
+                        java.io.InputStream in = c.getInputStream();
+                        int state = 0;
+                        for (int b; state < 4 && (b = in.read()) >= 0; ) { // the request head (GETs have no body)
+                            state = (b == '\r' && state % 2 == 0) || (b == '\n' && state % 2 == 1) ? state + 1 : 0;
+                        }
+                        c.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+                                + "Connection: close\r\n\r\n" + xml).getBytes(StandardCharsets.UTF_8));
+                    } catch (java.io.IOException closed) {
+                        // the test is over, or the client went away
+                    }
+                }
+            }, "unframed-server");
+            t.setDaemon(true);
+            t.start();
+            StorageOptions options = StorageOptions.defaults().withEndpoint("http://127.0.0.1:" + raw.getLocalPort())
+                    .withMaxAttempts(2);
+            try (S3Storage apache = withProperty("apache", () -> storage(options, "secret"))) {
+                assertEquals(List.of("s3://b/in/a.jpg"), apache.list("s3://b/in").stream().map(StoredObject::uri).toList());
+            }
+            try (S3Storage crt = withProperty("crt", () -> storage(options, "secret"))) {
+                dev.orchard.StorageException e = assertThrows(dev.orchard.StorageException.class, () -> crt.list("s3://b/in"));
+                assertTrue(e.getMessage().startsWith("Cannot list s3://b/in at ")
+                        && e.getMessage().contains("reads as empty: run with -Dorchard.s3.http-client=apache"), e.getMessage());
+                assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+    }
+
+    /**
      * A JVM where the CRT's native library cannot load (here: {@code -Daws.crt.arch} names a platform the jar
      * has no library for, as on an unsupported host) still reads and writes S3, on Apache, and says so once;
      * with {@code crt} forced it fails with one line naming the way out.
