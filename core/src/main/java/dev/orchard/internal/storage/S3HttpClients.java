@@ -20,15 +20,14 @@ import software.amazon.awssdk.utils.AttributeMap;
  * The HTTP client under Orchard's S3 client: the AWS Common Runtime's ({@code aws-crt-client}, native
  * HTTP/1.1 + s2n TLS) where its native library loads, else the Apache client. The CRT client costs the
  * least Java code per request, which is most of what a fresh executor pays for small objects (JIT
- * warm-up): 37 % less CPU per GET than Apache over a JVM's first 13,000 GETs, 23 % less warm
- * ({@code benchmarks/README.md}, "S3 input").
+ * warm-up): through S3Storage, 13 % (HTTP) to 28 % (HTTPS) less CPU per GET than Apache over a fresh JVM's
+ * first 3,000 GETs ({@code benchmarks/README.md}, "S3 input").
  *
  * <p>Chosen with the system property {@value #PROPERTY} (on executors:
  * {@code spark.executor.extraJavaOptions=-Dorchard.s3.http-client=apache}):
  * <ul>
- *   <li>{@code auto} (default): the CRT client; if its native library cannot load (an unsupported
- *       platform, a {@code noexec} temporary directory, a conflicting CRT version on the class path),
- *       the Apache client, said once per JVM in the log;</li>
+ *   <li>{@code auto} (default): the CRT client; if it cannot start (no native library for the platform,
+ *       a {@code noexec} temporary directory), the Apache client, said once per JVM in the log;</li>
  *   <li>{@code crt}: the CRT client or a clear error;</li>
  *   <li>{@code apache}: the Apache client.</li>
  * </ul>
@@ -37,8 +36,9 @@ import software.amazon.awssdk.utils.AttributeMap;
  * {@link #CONNECT_TIMEOUT} and give up on a connection that sends nothing for {@link #SOCKET_TIMEOUT}
  * (the CRT's throughput monitor: below 1 byte/s for that long). TLS: Apache trusts the JVM's trust store
  * ({@code javax.net.ssl.trustStore}); the CRT trusts the system's CA bundle plus whatever the
- * {@code SSL_CERT_FILE} / {@code SSL_CERT_DIR} environment variables name (aws-lc's defaults, read when
- * the library loads), which is how a test or a private CA adds a certificate.
+ * {@code SSL_CERT_FILE} / {@code SSL_CERT_DIR} environment variables name (aws-lc's default paths), which
+ * is how a test or a private CA adds a certificate. A response body without framing is refused on the CRT
+ * ({@link UnframedBodyGuard}).
  */
 final class S3HttpClients {
 
