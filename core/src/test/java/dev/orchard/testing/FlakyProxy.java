@@ -24,7 +24,9 @@ import java.util.function.Predicate;
  * <p>For each request it reads the head and body, then either forwards it (with {@code Connection: close},
  * one upstream connection per request) or injects a fault: a {@code 503 SlowDown} reply, a {@code 500}, or a
  * connection dropped after half the request body arrived (a task "killed mid-upload"). SigV4 signatures stay
- * valid because bytes are forwarded unchanged but for the Connection header, which is not signed.
+ * valid because bytes are forwarded unchanged but for the Connection header, which is not signed. A response
+ * body the upstream delimits by closing the connection gets a {@code Content-Length} ({@link #framed}), as S3
+ * always sends one (or chunked encoding): the AWS CRT HTTP client reads an unframed body as empty.
  *
  * <p>Faults are chosen by a seeded random rate, and by targeted rules ({@link #failFirst}) that fail the first
  * N requests whose request line matches. Counters tell what was injected. Close it to stop.
@@ -129,12 +131,58 @@ public final class FlakyProxy implements AutoCloseable {
                 upOut.write(withConnectionClose(head).getBytes(StandardCharsets.ISO_8859_1));
                 upOut.write(body);
                 upOut.flush();
-                up.getInputStream().transferTo(client.getOutputStream());
+                client.getOutputStream().write(framed(up.getInputStream().readAllBytes(), requestLine));
                 client.getOutputStream().flush();
             }
         } catch (IOException e) {
             // a client or upstream went away: nothing to do for a test proxy
         }
+    }
+
+    /**
+     * The upstream response with a {@code Content-Length} where the upstream delimited its body by closing the
+     * connection (it does so because of the {@code Connection: close} this proxy adds), as S3 itself always
+     * frames its bodies; 1xx interim responses pass as they are.
+     */
+    static byte[] framed(byte[] response, String requestLine) {
+        int pos = 0;
+        while (true) {
+            int headEnd = indexOf(response, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), pos);
+            if (headEnd < 0) {
+                return response;
+            }
+            String head = new String(response, pos, headEnd - pos, StandardCharsets.ISO_8859_1);
+            String[] status = head.split(" ", 3);
+            int code = status.length > 1 ? Integer.parseInt(status[1].trim()) : 0;
+            if (code >= 100 && code < 200) {
+                pos = headEnd + 4;
+                continue;
+            }
+            String lower = head.toLowerCase(Locale.ROOT);
+            if (code == 204 || code == 304 || requestLine.startsWith("HEAD ")
+                    || lower.contains("\r\ncontent-length:") || lower.contains("\r\ntransfer-encoding:")) {
+                return response;
+            }
+            byte[] length = ("\r\nContent-Length: " + (response.length - headEnd - 4)).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] out = new byte[response.length + length.length];
+            System.arraycopy(response, 0, out, 0, headEnd);
+            System.arraycopy(length, 0, out, headEnd, length.length);
+            System.arraycopy(response, headEnd, out, headEnd + length.length, response.length - headEnd);
+            return out;
+        }
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern, int from) {
+        outer:
+        for (int i = from; i <= data.length - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private synchronized Fault choose(String requestLine) {

@@ -40,7 +40,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the same JVM, Spark and JIT start-up; with {@code --calls 2} the child featurizes twice and the
  * second (warm) call shows the steady state. With {@code --before-core JAR} the S3 runs are repeated
  * with that {@code orchard-core} jar (e.g. built from main) in place of this build's: before/after
- * in the same invocation.
+ * in the same invocation. With {@code --apache true} they are repeated with
+ * {@code -Dorchard.s3.http-client=apache} (this build on the Apache HTTP client; the default is the AWS CRT's).
  *
  * <pre>
  * java $OPENS -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
@@ -66,6 +67,7 @@ public final class S3FeaturizeBench {
         String childXmx = a.getOrDefault("xmx", "3g");
         String childArgs = a.getOrDefault("child-jvm-args", "");
         String beforeCore = a.get("before-core");
+        boolean apache = Boolean.parseBoolean(a.getOrDefault("apache", "false"));
         List<String> inputs = List.of(a.getOrDefault("inputs", "local,http,https").split(","));
         Path jar = Paths.get(a.getOrDefault("s3proxy-jar", "core/target/s3proxy/s3proxy.jar"));
         Path training = BenchSupport.sampleRoot(a);
@@ -91,6 +93,9 @@ public final class S3FeaturizeBench {
                 configs.add(in);
                 if (beforeCore != null && !in.equals("local")) {
                     configs.add(in + "-before");
+                }
+                if (apache && !in.equals("local")) {
+                    configs.add(in + "-apache");
                 }
             }
             List<Run> runs = new ArrayList<>();
@@ -138,7 +143,7 @@ public final class S3FeaturizeBench {
     private static List<Run> child(String config, int round, int calls, int n, S3ProxyProcess server, Path tree,
                                    Path model, Path work, String master, String xmx, String childArgs,
                                    String beforeCore) throws Exception {
-        String input = config.replace("-before", "");
+        String input = config.replace("-before", "").replace("-apache", "");
         Path out = work.resolve("out-" + config + "-" + round);
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -166,6 +171,9 @@ public final class S3FeaturizeBench {
                 cmd.add("-Djavax.net.ssl.trustStore=" + server.trustStore());
                 cmd.add("-Djavax.net.ssl.trustStorePassword=" + S3ProxyProcess.trustStorePassword());
             }
+            if (config.contains("-apache")) {
+                cmd.add("-Dorchard.s3.http-client=apache");
+            }
             featurize.addAll(List.of("--input", "s3://bench/images", "--s3-endpoint",
                     input.equals("https") ? server.httpsEndpoint : server.httpEndpoint));
         }
@@ -177,7 +185,11 @@ public final class S3FeaturizeBench {
 
         String load = BenchSupport.loadAverage();
         long server0 = procCpuTicks(server.pid());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (input.equals("https")) {
+            pb.environment().put("SSL_CERT_FILE", server.certificate().toString()); // the same, for the CRT's TLS
+        }
+        Process p = pb.start();
         List<long[]> callLines = new ArrayList<>();
         long processCpu = -1;
         List<String> tail = new ArrayList<>();

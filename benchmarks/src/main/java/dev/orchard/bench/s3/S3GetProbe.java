@@ -32,35 +32,40 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Steady-state CPU of one small-object GET in this JVM (S3Proxy runs as another process), for the
- * S3 client variants Orchard could use. Each variant: warm-up, then {@code --gets} GETs of
- * {@code --size}-byte objects from {@code --threads} threads; prints this process's CPU-µs and
- * allocated bytes per GET. Variants run interleaved, {@code --rounds} times.
+ * CPU of small-object GETs in a fresh JVM (S3Proxy runs as another process), for the S3 client variants
+ * Orchard could use. Every (round, variant) is a <b>new child JVM</b>, as on a fresh executor: it builds the
+ * client, then measures its first {@code --cold-gets} GETs (cold: interpreted code, C1, the JIT compiling the
+ * SDK), then after {@code --warmup} more it measures {@code --gets} GETs (warm). {@code --threads} threads
+ * fetch {@code --size}-byte objects. Per measurement: the child's process CPU per GET (all threads: JIT
+ * compilers, GC, the CRT's native event loops), bytes allocated per GET (Java threads) and GETs/s. Variants
+ * run interleaved (rotated each round), {@code --rounds} times, over {@code --protocols http,https} (HTTPS:
+ * a self-signed S3Proxy certificate, trusted by the child through {@code javax.net.ssl.trustStore} for
+ * Java's TLS and {@code SSL_CERT_FILE} for the CRT's.
+ *
+ * <p>Variants: {@code orchard-crt}, {@code orchard-apache} (Orchard's {@code S3Storage.readAllBytes} with
+ * {@code -Dorchard.s3.http-client=crt|apache}), {@code orchard} (its default), and bare SDK clients
+ * {@code apache}, {@code urlconn}, {@code crt}, {@code crt-s3} (the CRT-based {@code S3AsyncClient}).
  */
 public final class S3GetProbe {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = BenchSupport.parse(args);
+        if (a.containsKey("child")) {
+            child(a);
+            return;
+        }
         int objects = Integer.parseInt(a.getOrDefault("objects", "500"));
         int size = Integer.parseInt(a.getOrDefault("size", "7000"));
-        int gets = Integer.parseInt(a.getOrDefault("gets", "20000"));
-        int threads = Integer.parseInt(a.getOrDefault("threads", "16"));
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "2"));
-        boolean tls = Boolean.parseBoolean(a.getOrDefault("tls", "false"));
-        List<String> variants = List.of(a.getOrDefault("variants", "orchard,apache,urlconn,crt,crt-s3").split(","));
+        List<String> protocols = List.of(a.getOrDefault("protocols", "http").split(","));
+        boolean tls = protocols.contains("https");
+        List<String> variants = List.of(a.getOrDefault("variants", "orchard-apache,orchard-crt").split(","));
         Path jar = Paths.get(a.getOrDefault("s3proxy-jar", "core/target/s3proxy/s3proxy.jar"));
 
         try (S3ProxyProcess server = S3ProxyProcess.start(jar, tls)) {
-            if (tls) {
-                System.setProperty("javax.net.ssl.trustStore", server.trustStore().toString());
-                System.setProperty("javax.net.ssl.trustStorePassword", S3ProxyProcess.trustStorePassword());
-            }
-            String endpoint = tls ? server.httpsEndpoint : server.httpEndpoint;
-            System.setProperty("aws.accessKeyId", S3ProxyProcess.IDENTITY);
-            System.setProperty("aws.secretAccessKey", server.secret);
             var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyProcess.IDENTITY, server.secret));
-            try (S3Client setup = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-                    .forcePathStyle(true).credentialsProvider(creds)
+            try (S3Client setup = S3Client.builder().endpointOverride(URI.create(server.httpEndpoint))
+                    .region(Region.US_EAST_1).forcePathStyle(true).credentialsProvider(creds)
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .httpClient(ApacheHttpClient.create()).build()) {
@@ -73,19 +78,104 @@ public final class S3GetProbe {
                             RequestBody.fromBytes(body));
                 }
             }
-            System.out.printf("# S3GetProbe %s, %d objects of %d B, %d GETs x %d threads, load %s%n",
-                    endpoint, objects, size, gets, threads, BenchSupport.loadAverage());
-            StorageOptions options = StorageOptions.defaults().withEndpoint(endpoint);
-            for (int r = 0; r < rounds; r++) {
+            System.out.printf("# S3GetProbe %s, %d objects of %d B, fresh JVM per run: %s cold GETs, then %s warm-up, "
+                            + "%s warm GETs, %s threads; load %s%n", protocols, objects, size,
+                    a.getOrDefault("cold-gets", "3000"), a.getOrDefault("warmup", "3000"),
+                    a.getOrDefault("gets", "10000"), a.getOrDefault("threads", "16"), BenchSupport.loadAverage());
+            Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
+            List<String> runs = new ArrayList<>();
+            for (String protocol : protocols) {
                 for (String v : variants) {
-                    try (Getter g = getter(v, endpoint, options, creds)) {
-                        measure(g, Math.min(gets, 3000), objects, threads); // warm-up
-                        double[] m = measure(g, gets, objects, threads);
-                        System.out.printf("round %d %-10s %8.1f CPU-us/GET %9.0f B alloc/GET %7.0f GET/s load %s%n",
-                                r, v, m[0], m[1], m[2], BenchSupport.loadAverage());
-                    }
+                    runs.add(v + " " + protocol);
                 }
             }
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < runs.size(); k++) {
+                    String v = runs.get((k + r) % runs.size()); // rotate: interleaved
+                    boolean https = v.endsWith(" https");
+                    String load = BenchSupport.loadAverage();
+                    double[] m = runChild(a, v.substring(0, v.indexOf(' ')), https ? server.httpsEndpoint
+                            : server.httpEndpoint, server, https, objects);
+                    results.computeIfAbsent(v, x -> new ArrayList<>()).add(m);
+                    System.out.printf(java.util.Locale.ROOT, "round %d %-21s cold %7.1f CPU-us/GET %8.0f B/GET %6.0f GET/s"
+                                    + " | warm %7.1f CPU-us/GET %8.0f B/GET %6.0f GET/s | load %s%n",
+                            r, v, m[0], m[1], m[2], m[3], m[4], m[5], load);
+                }
+            }
+            System.out.println();
+            System.out.println("| variant | runs | cold CPU-us/GET (mean) | warm CPU-us/GET (mean) | cold KB/GET | warm KB/GET |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
+                List<double[]> ms = e.getValue();
+                System.out.printf(java.util.Locale.ROOT, "| %s | %d | %.0f | %.0f | %.1f | %.1f |%n", e.getKey(), ms.size(),
+                        mean(ms, 0), mean(ms, 3), mean(ms, 1) / 1024, mean(ms, 4) / 1024);
+            }
+            System.out.println("load at end " + BenchSupport.loadAverage());
+        }
+    }
+
+    private static double mean(List<double[]> ms, int i) {
+        return ms.stream().mapToDouble(m -> m[i]).average().orElse(Double.NaN);
+    }
+
+    /** One fresh JVM for {@code variant}: {cold CPU-us, B, GET/s, warm CPU-us, B, GET/s}. */
+    private static double[] runChild(Map<String, String> a, String variant, String endpoint, S3ProxyProcess server,
+                                     boolean tls, int objects) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + a.getOrDefault("xmx", "1g")));
+        if (tls) {
+            cmd.add("-Djavax.net.ssl.trustStore=" + server.trustStore());
+            cmd.add("-Djavax.net.ssl.trustStorePassword=" + S3ProxyProcess.trustStorePassword());
+        }
+        cmd.addAll(List.of("-Daws.accessKeyId=" + S3ProxyProcess.IDENTITY, "-Daws.secretAccessKey=" + server.secret,
+                "-cp", System.getProperty("java.class.path"), S3GetProbe.class.getName(), "--child", variant,
+                "--endpoint", endpoint, "--secret", server.secret, "--objects", String.valueOf(objects),
+                "--cold-gets", a.getOrDefault("cold-gets", "3000"), "--warmup", a.getOrDefault("warmup", "3000"),
+                "--gets", a.getOrDefault("gets", "10000"), "--threads", a.getOrDefault("threads", "16")));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (tls) {
+            pb.environment().put("SSL_CERT_FILE", server.certificate().toString());
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(variant + ": child failed:\n" + out);
+        }
+        for (String line : out.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.split(" ");
+                double[] m = new double[6];
+                for (int i = 0; i < 6; i++) {
+                    m[i] = Double.parseDouble(f[i + 1]);
+                }
+                return m;
+            }
+        }
+        throw new IllegalStateException(variant + ": no RESULT line:\n" + out);
+    }
+
+    /** In the child JVM: build the client, cold GETs, warm-up, warm GETs; prints one RESULT line. */
+    private static void child(Map<String, String> a) throws Exception {
+        String variant = a.get("child");
+        String endpoint = a.get("endpoint");
+        int objects = Integer.parseInt(a.get("objects"));
+        int threads = Integer.parseInt(a.get("threads"));
+        var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyProcess.IDENTITY, a.get("secret")));
+        StorageOptions options = StorageOptions.defaults().withEndpoint(endpoint);
+        long cpu0 = BenchSupport.processCpuNanos();
+        com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long alloc0 = totalAllocated(tmx);
+        try (Getter g = getter(variant, endpoint, options, creds)) {
+            long build = BenchSupport.processCpuNanos() - cpu0;
+            long buildAlloc = totalAllocated(tmx) - alloc0;
+            int cold = Integer.parseInt(a.get("cold-gets"));
+            double[] c = measure(g, cold, objects, threads);
+            // the client's construction belongs to the cold cost
+            c[0] += build / 1e3 / cold;
+            c[1] += (double) buildAlloc / cold;
+            measure(g, Integer.parseInt(a.get("warmup")), objects, threads);
+            double[] w = measure(g, Integer.parseInt(a.get("gets")), objects, threads);
+            System.out.printf(java.util.Locale.ROOT, "RESULT %.3f %.1f %.1f %.3f %.1f %.1f%n", c[0], c[1], c[2], w[0], w[1], w[2]);
         }
     }
 
@@ -96,11 +186,15 @@ public final class S3GetProbe {
         default void close() {}
     }
 
-    static Getter getter(String variant, String endpoint, StorageOptions options,
+    private static Getter getter(String variant, String endpoint, StorageOptions options,
                          StaticCredentialsProvider creds) {
         switch (variant) {
-            case "orchard": {
+            case "orchard", "orchard-apache", "orchard-crt": {
+                if (!variant.equals("orchard")) {
+                    System.setProperty("orchard.s3.http-client", variant.substring("orchard-".length()));
+                }
                 Storage st = Storages.forUri("s3://probe/x", options);
+                System.out.println("# " + variant + ": " + st);
                 return key -> st.readAllBytes("s3://probe/" + key);
             }
             case "crt-s3": {
@@ -145,7 +239,7 @@ public final class S3GetProbe {
     }
 
     /** {CPU-µs per GET (this process), bytes allocated per GET (all threads), GETs per second}. */
-    static double[] measure(Getter g, int gets, int objects, int threads) throws Exception {
+    private static double[] measure(Getter g, int gets, int objects, int threads) throws Exception {
         com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * S3Proxy ({@code org.gaul:s3proxy:3.0.0}, filesystem store) as a <b>separate process</b>, so its CPU
  * is never counted in Orchard's: plain HTTP on one port of 127.0.0.1 and, with a keystore, HTTPS on
  * another. The keystore is a self-signed certificate made with {@code keytool} at start; {@link
- * #trustStore()} holds just that certificate, for the benchmark's clients only.
+ * #trustStore()} holds just that certificate, for the benchmark's clients only (Java's TLS), and
+ * {@link #certificate()} is it as PEM (the AWS CRT's TLS, through {@code SSL_CERT_FILE}).
  */
 final class S3ProxyProcess implements AutoCloseable {
 
@@ -111,6 +112,11 @@ final class S3ProxyProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException("S3Proxy did not listen on " + port + "; see " + home.resolve("s3proxy.log"));
+    }
+
+    /** The server's certificate (PEM), for the AWS CRT's TLS: {@code SSL_CERT_FILE} of a child JVM. */
+    Path certificate() {
+        return trustStore == null ? null : home.resolve("cert.pem");
     }
 
     /** JKS trust store (password {@link #trustStorePassword()}) with only the server's certificate. */

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -32,7 +31,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -54,8 +52,8 @@ import software.amazon.awssdk.services.s3.paginators.ListObjectsV2Iterable;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * Amazon S3 (or an S3-compatible server) through one synchronous AWS SDK v2 client with the
- * Apache HTTP client.
+ * Amazon S3 (or an S3-compatible server) through one synchronous AWS SDK v2 client, over the AWS CRT
+ * HTTP client where its native library loads, else the Apache HTTP client ({@link S3HttpClients}).
  *
  * <p><b>Credentials</b> come only from the SDK's default provider chain (system properties
  * {@code aws.accessKeyId}/{@code aws.secretAccessKey}, environment {@code AWS_ACCESS_KEY_ID}/{@code
@@ -89,12 +87,10 @@ final class S3Storage implements Storage, AutoCloseable {
     static final int PAGE_SIZE = 1_000;
     /** Threads that list top-level prefixes in parallel. */
     static final int LIST_THREADS = 8;
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
-    static final int MAX_CONNECTIONS = 64;
 
     private final StorageOptions options;
     private final S3Client s3;
+    private final S3HttpClients.Choice http;
     private final SdkAutoCloseable ownedCredentials;
     private final long multipartThreshold;
     private final int partSize;
@@ -134,11 +130,12 @@ final class S3Storage implements Storage, AutoCloseable {
         this.multipartThreshold = multipartThreshold;
         this.partSize = partSize;
         this.ownedCredentials = ownsCredentials && credentials instanceof SdkAutoCloseable c ? c : null;
-        this.s3 = buildClient(options, credentials, interceptors);
+        this.http = S3HttpClients.choice();
+        this.s3 = buildClient(options, credentials, http, interceptors);
     }
 
     private static S3Client buildClient(StorageOptions options, AwsCredentialsProvider credentials,
-                                        List<ExecutionInterceptor> interceptors) {
+                                        S3HttpClients.Choice http, List<ExecutionInterceptor> interceptors) {
         RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(options.maxAttempts())
                 .circuitBreakerEnabled(false)
@@ -147,10 +144,7 @@ final class S3Storage implements Storage, AutoCloseable {
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(options.region()))
                 .credentialsProvider(credentials)
-                .httpClientBuilder(ApacheHttpClient.builder()
-                        .connectionTimeout(CONNECT_TIMEOUT)
-                        .socketTimeout(SOCKET_TIMEOUT)
-                        .maxConnections(MAX_CONNECTIONS))
+                .httpClientBuilder(http)
                 .forcePathStyle(options.pathStyle())
                 .endpointProvider(new CachingS3EndpointProvider(S3EndpointProvider.defaultProvider()));
         if (options.endpoint() != null) {
@@ -161,6 +155,7 @@ final class S3Storage implements Storage, AutoCloseable {
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
             override.addExecutionInterceptor(new ContentMd5Interceptor());
         }
+        override.addExecutionInterceptor(new S3HttpClients.UnframedBodyGuard(http));
         interceptors.forEach(override::addExecutionInterceptor);
         return builder.overrideConfiguration(override.build()).build();
     }
@@ -181,6 +176,11 @@ final class S3Storage implements Storage, AutoCloseable {
 
     StorageOptions options() {
         return options;
+    }
+
+    /** The HTTP client in use: {@code AwsCommonRuntime} or {@code Apache} ({@link S3HttpClients}). */
+    String httpClientName() {
+        return http.built();
     }
 
     // ---------------------------------------------------------------- listing
@@ -597,10 +597,14 @@ final class S3Storage implements Storage, AutoCloseable {
         }
         Throwable io = ioCause(e);
         if (io != null) {
+            String why = ioReason(io);
+            boolean tls = endpointName().regionMatches(true, 0, "https:", 0, 6);
             return new StorageException(uri, "Cannot reach S3 endpoint " + endpointName() + " to " + action + " "
-                    + uri + " (" + io.getClass().getSimpleName()
-                    + (io.getMessage() == null ? "" : ": " + io.getMessage()) + ", " + options.maxAttempts()
-                    + " attempts): check --s3-endpoint / network", e);
+                    + uri + " (" + why + ", " + options.maxAttempts() + " attempts): check --s3-endpoint / network"
+                    + (tls && why.contains("failed to acquire a connection within")
+                            ? " and that the server's TLS certificate is trusted (the AWS CRT HTTP client trusts the "
+                            + "system CA store and SSL_CERT_FILE/SSL_CERT_DIR; -D" + S3HttpClients.PROPERTY
+                            + "=apache trusts the JVM's)" : ""), e);
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("Unable to load credentials")) {
@@ -609,6 +613,24 @@ final class S3Storage implements Storage, AutoCloseable {
         }
         return new StorageException(uri, "Cannot " + action + " " + uri + " at " + endpointName() + ": "
                 + e.getClass().getSimpleName() + ": " + message, e);
+    }
+
+    /**
+     * The I/O error in a few words: its class and message, plus the message of what caused it where that
+     * adds something (the CRT client wraps "socket connection refused." in "An exception occurred when
+     * acquiring a connection").
+     */
+    private static String ioReason(Throwable io) {
+        String message = io.getMessage() == null ? null : io.getMessage().strip();
+        String why = io.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        Throwable under = io.getCause();
+        if (under != null && under != io && under.getMessage() != null) {
+            String more = under.getMessage().strip().replaceAll("\\.$", "");
+            if (!more.isEmpty() && (message == null || !message.contains(more))) {
+                why += ": " + more;
+            }
+        }
+        return why.lines().findFirst().orElse(why);
     }
 
     private static Throwable ioCause(Throwable e) {
@@ -645,6 +667,6 @@ final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public String toString() {
-        return "S3Storage[" + endpointName() + ", region " + options.region() + "]";
+        return "S3Storage[" + endpointName() + ", region " + options.region() + ", " + http.built() + " HTTP]";
     }
 }
