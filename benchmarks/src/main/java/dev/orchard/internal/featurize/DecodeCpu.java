@@ -61,6 +61,7 @@ public final class DecodeCpu {
         int rounds = 11;
         int reps = 4;
         String only = null;
+        boolean processCpu = false;
         for (int a = 0; a < args.length; a += 2) {
             switch (args[a]) {
                 case "--sample" -> sample = Path.of(args[a + 1]);
@@ -69,6 +70,7 @@ public final class DecodeCpu {
                 case "--rounds" -> rounds = Integer.parseInt(args[a + 1]);
                 case "--reps" -> reps = Integer.parseInt(args[a + 1]);
                 case "--only" -> only = args[a + 1];
+                case "--process-cpu" -> processCpu = Boolean.parseBoolean(args[a + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[a]);
             }
         }
@@ -87,6 +89,8 @@ public final class DecodeCpu {
             packed[i] = Pixels.rgb(decoded[i]);
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         System.out.printf(Locale.ROOT, "%d images, rounds %d x reps %d, thread CPU, median CPU-us/image%n",
                 jpegs.length, rounds, reps);
         for (int size : sizes) {
@@ -125,8 +129,21 @@ public final class DecodeCpu {
             ops.put("pixels", i -> Pixels.rgb(decoded[i]));
             Pixels.Bytes[] bytes = Arrays.stream(decoded).map(Pixels.Bytes::of).toArray(Pixels.Bytes[]::new);
             ops.put("resize-bytes", i -> current.resizeBytes(bytes[i], out, 0));
+            ops.put("resize-vertical", i -> current.resize(100, 100, (y, xs, r) -> { }, out, 0));
             ops.put("resize", i -> current.resizeInto(packed[i], decoded[i].getWidth(), decoded[i].getHeight(),
                     out, 0));
+            TfJpeg tfj = new TfJpeg();
+            ops.put("tf-decode", i -> tfj.decode(jpegs[i]));
+            ops.put("tf-full", i -> {
+                Pixels.Bytes px = tfj.decode(jpegs[i]);
+                current.resizeBytes(px, out, 0);
+            });
+            TfJpegBatch tfb = new TfJpegBatch(32);
+            ops.put("tf-decode-b32", i -> {
+                if (i % 32 == 0) {
+                    tfb.decode(Arrays.copyOfRange(jpegs, i, i + 32));
+                }
+            });
             if (only != null) {
                 List<String> keep = List.of(only.split(","));
                 ops.keySet().retainAll(keep);
@@ -141,13 +158,13 @@ public final class DecodeCpu {
                 }
                 for (String name : order) {
                     Op op = ops.get(name);
-                    long t0 = mx.getCurrentThreadCpuTime();
+                    long t0 = processCpu ? os.getProcessCpuTime() : mx.getCurrentThreadCpuTime();
                     for (int k = 0; k < reps; k++) {
                         for (int i = 0; i < jpegs.length; i++) {
                             op.run(i);
                         }
                     }
-                    long t1 = mx.getCurrentThreadCpuTime();
+                    long t1 = processCpu ? os.getProcessCpuTime() : mx.getCurrentThreadCpuTime();
                     if (r >= 0) {
                         us.get(name).add((t1 - t0) / 1e3 / (reps * (double) jpegs.length));
                     }
@@ -204,5 +221,72 @@ public final class DecodeCpu {
         }
         return cls.getConstructor(int.class, int.class, Preprocessing.class, long.class)
                 .newInstance(size, size, Preprocessing.MOBILENET_V2, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /** TensorFlow's DecodeJpeg (libjpeg-turbo), one image per run, 1 intra- and 1 inter-op thread. */
+    static final class TfJpeg {
+        final org.tensorflow.Graph g = new org.tensorflow.Graph();
+        final org.tensorflow.Session s;
+        final org.tensorflow.op.core.Placeholder<org.tensorflow.types.TString> in;
+        final org.tensorflow.Operand<org.tensorflow.types.TUint8> image;
+
+        TfJpeg() {
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+            in = tf.placeholder(org.tensorflow.types.TString.class);
+            image = tf.image.decodeJpeg(in, org.tensorflow.op.image.DecodeJpeg.channels(3L),
+                    org.tensorflow.op.image.DecodeJpeg.dctMethod("INTEGER_ACCURATE"));
+            s = new org.tensorflow.Session(g, org.tensorflow.proto.ConfigProto.newBuilder()
+                    .setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build());
+        }
+
+        Pixels.Bytes decode(byte[] jpeg) {
+            try (org.tensorflow.types.TString t = org.tensorflow.types.TString.tensorOfBytes(
+                    org.tensorflow.ndarray.NdArrays.scalarOfObject(jpeg));
+                 org.tensorflow.Result r = s.runner().feed(in, t).fetch(image).run()) {
+                org.tensorflow.Tensor px = r.get(0);
+                long[] shape = px.shape().asArray();
+                byte[] data = new byte[(int) (shape[0] * shape[1] * 3)];
+                px.asRawTensor().data().read(data);
+                return new Pixels.Bytes(data, 0, (int) shape[1] * 3, 3, 0, 1, 2, (int) shape[1], (int) shape[0]);
+            }
+        }
+    }
+
+    /** DecodeJpeg of {@code n} images in one run (one op per image on a gathered scalar). */
+    static final class TfJpegBatch {
+        final org.tensorflow.Graph g = new org.tensorflow.Graph();
+        final org.tensorflow.Session s;
+        final org.tensorflow.op.core.Placeholder<org.tensorflow.types.TString> in;
+        final List<org.tensorflow.Operand<org.tensorflow.types.TUint8>> images = new ArrayList<>();
+        final int n;
+
+        TfJpegBatch(int n) {
+            this.n = n;
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+            in = tf.placeholder(org.tensorflow.types.TString.class,
+                    org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(n)));
+            for (int i = 0; i < n; i++) {
+                images.add(tf.image.decodeJpeg(tf.gather(in, tf.constant(i), tf.constant(0)),
+                        org.tensorflow.op.image.DecodeJpeg.channels(3L),
+                        org.tensorflow.op.image.DecodeJpeg.dctMethod("INTEGER_ACCURATE")));
+            }
+            s = new org.tensorflow.Session(g, org.tensorflow.proto.ConfigProto.newBuilder()
+                    .setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build());
+        }
+
+        void decode(byte[][] jpegs) {
+            try (org.tensorflow.types.TString t = org.tensorflow.types.TString.tensorOfBytes(
+                    org.tensorflow.ndarray.Shape.of(n), org.tensorflow.ndarray.buffer.DataBuffers.ofObjects(jpegs))) {
+                org.tensorflow.Session.Runner runner = s.runner().feed(in, t);
+                images.forEach(runner::fetch);
+                try (org.tensorflow.Result r = runner.run()) {
+                    for (int i = 0; i < n; i++) {
+                        org.tensorflow.Tensor px = r.get(i);
+                        byte[] data = new byte[(int) px.numBytes()];
+                        px.asRawTensor().data().read(data);
+                    }
+                }
+            }
+        }
     }
 }

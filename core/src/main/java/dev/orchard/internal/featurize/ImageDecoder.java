@@ -247,11 +247,11 @@ public final class ImageDecoder {
     }
 
     /** Fills {@code r} with source row {@code y} interpolated horizontally at the columns {@code xs}. */
-    private interface Rows {
+    interface Rows {
         void row(int y, Taps xs, float[] r);
     }
 
-    private void resize(int sw, int sh, Rows rows, float[] out, int offset) {
+    void resize(int sw, int sh, Rows rows, float[] out, int offset) {
         Taps xs = taps(sw, width, true);
         Taps ys = taps(sh, height, false);
         int rowLen = width * 3;
@@ -306,7 +306,7 @@ public final class ImageDecoder {
      * Column taps ({@code lo}, {@code hi} already times 1 pixel) depend only on the source size, so the last
      * ones are kept: a set of same-size photos computes them once.
      */
-    private record Taps(int in, int[] lo, int[] hi, float[] lerp) {}
+    record Taps(int in, int[] lo, int[] hi, float[] lerp) {}
 
     private volatile Taps lastX;
     private volatile Taps lastY;
