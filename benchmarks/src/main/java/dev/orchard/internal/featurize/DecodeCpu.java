@@ -129,7 +129,6 @@ public final class DecodeCpu {
             ops.put("pixels", i -> Pixels.rgb(decoded[i]));
             Pixels.Bytes[] bytes = Arrays.stream(decoded).map(Pixels.Bytes::of).toArray(Pixels.Bytes[]::new);
             ops.put("resize-bytes", i -> current.resizeBytes(bytes[i], out, 0));
-            ops.put("resize-vertical", i -> current.resize(100, 100, (y, xs, r) -> { }, out, 0));
             ops.put("resize", i -> current.resizeInto(packed[i], decoded[i].getWidth(), decoded[i].getHeight(),
                     out, 0));
             TfJpeg tfj = new TfJpeg();

@@ -21,7 +21,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>The resize matches TF2's {@code tf.image.resize(..., "bilinear")}, i.e. {@code ResizeBilinear} with
  * {@code half_pixel_centers=True}: output pixel {@code x} samples the source at
- * {@code (x + 0.5) * in/out - 0.5}, clamped to the edges. Thread-safe (its only state is a cache of immutable sampling positions).
+ * {@code (x + 0.5) * in/out - 0.5}, clamped to the edges. Thread-safe: its own state is a cache of immutable
+ * sampling positions, and each thread that decodes JPEGs keeps one ImageIO JPEG reader for the next image.
  *
  * <p><b>Why decode and resize run here, in Java, and not in the TensorFlow graph.</b> Measured side by side
  * (benchmarks/README.md, "Model throughput"; 100x100 JPEG to a 224x224 MobileNetV2 input, one thread):
@@ -238,20 +239,28 @@ public final class ImageDecoder {
      * source row (a two-row window), and the sampling positions are cached per source size.
      */
     void resizeInto(int[] rgb, int sw, int sh, float[] out, int offset) {
-        resize(sw, sh, (y, xs, r) -> row(rgb, sw, y, xs, r), out, offset);
+        resize(rgb, null, sw, sh, out, offset);
     }
 
     /** {@link #resizeInto} straight from ImageIO's interleaved bytes: no packed copy of the image. */
     void resizeBytes(Pixels.Bytes px, float[] out, int offset) {
-        resize(px.width(), px.height(), (y, xs, r) -> row(px, y, xs, r), out, offset);
+        resize(null, px, px.width(), px.height(), out, offset);
     }
 
-    /** Fills {@code r} with source row {@code y} interpolated horizontally at the columns {@code xs}. */
-    interface Rows {
-        void row(int y, Taps xs, float[] r);
+    /**
+     * Source row {@code y} interpolated horizontally at the columns {@code xs} into {@code r}, from packed
+     * pixels ({@code rgb}) or else from interleaved bytes ({@code px}). A plain branch, not a callback: C2
+     * keeps the row loops inlined in the resize loop.
+     */
+    private static void row(int[] rgb, Pixels.Bytes px, int sw, int y, Taps xs, float[] r) {
+        if (rgb != null) {
+            row(rgb, sw, y, xs, r);
+        } else {
+            row(px, y, xs, r);
+        }
     }
 
-    void resize(int sw, int sh, Rows rows, float[] out, int offset) {
+    private void resize(int[] rgb, Pixels.Bytes px, int sw, int sh, float[] out, int offset) {
         Taps xs = taps(sw, width, true);
         Taps ys = taps(sh, height, false);
         int rowLen = width * 3;
@@ -275,7 +284,7 @@ public final class ImageDecoder {
                     aRow = t;
                     bRow = -1;
                 } else {
-                    rows.row(t, xs, a);
+                    row(rgb, px, sw, t, xs, a);
                     aRow = t;
                 }
             }
@@ -283,7 +292,7 @@ public final class ImageDecoder {
             float[] bottom = a;
             if (u != t) {
                 if (bRow != u) {
-                    rows.row(u, xs, b);
+                    row(rgb, px, sw, u, xs, b);
                     bRow = u;
                 }
                 bottom = b;
