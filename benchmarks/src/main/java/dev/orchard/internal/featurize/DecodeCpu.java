@@ -127,16 +127,10 @@ public final class DecodeCpu {
             });
             ops.put("markers", i -> JpegInfo.parse(jpegs[i]));
             ops.put("pixels", i -> Pixels.rgb(decoded[i]));
-            Pixels.Bytes[] bytes = Arrays.stream(decoded).map(Pixels.Bytes::of).toArray(Pixels.Bytes[]::new);
-            ops.put("resize-bytes", i -> current.resizeBytes(bytes[i], out, 0));
             ops.put("resize", i -> current.resizeInto(packed[i], decoded[i].getWidth(), decoded[i].getHeight(),
                     out, 0));
             TfJpeg tfj = new TfJpeg();
             ops.put("tf-decode", i -> tfj.decode(jpegs[i]));
-            ops.put("tf-full", i -> {
-                Pixels.Bytes px = tfj.decode(jpegs[i]);
-                current.resizeBytes(px, out, 0);
-            });
             TfJpegBatch tfb = new TfJpegBatch(32);
             ops.put("tf-decode-b32", i -> {
                 if (i % 32 == 0) {

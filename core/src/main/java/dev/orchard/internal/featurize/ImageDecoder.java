@@ -88,11 +88,7 @@ public final class ImageDecoder {
                     + bytes.length + " bytes)");
         }
         boolean upright = jpeg == null || jpeg.orientation <= 1;
-        Decoded img = read(bytes, jpeg, upright);
-        if (img.bytes != null) {
-            resizeBytes(img.bytes, out, offset);
-            return;
-        }
+        Decoded img = read(bytes, jpeg);
         int[] rgb = img.rgb;
         int w = img.width;
         int h = img.height;
@@ -112,11 +108,8 @@ public final class ImageDecoder {
         return out;
     }
 
-    /**
-     * Decoded pixels before orientation and resizing: either packed 0xRRGGBB ({@code rgb}), or, for the
-     * layout ImageIO gives nearly every JPEG, its interleaved bytes as they are ({@code bytes}).
-     */
-    private record Decoded(int[] rgb, Pixels.Bytes bytes, int width, int height) {}
+    /** Decoded pixels, packed 0xRRGGBB, before orientation and resizing. */
+    private record Decoded(int[] rgb, int width, int height) {}
 
     /**
      * The JPEG reader of this thread, reused from image to image: looking up the reader (a scan of the
@@ -150,7 +143,7 @@ public final class ImageDecoder {
         return r;
     }
 
-    private Decoded read(byte[] bytes, JpegInfo jpeg, boolean upright) throws ImageDecodeException {
+    private Decoded read(byte[] bytes, JpegInfo jpeg) throws ImageDecodeException {
         JpegReader cached = jpeg != null ? jpegReader() : null;
         boolean ok = false;
         // With ImageIO's cache off (above), createImageInputStream gives this same in-memory stream.
@@ -184,18 +177,13 @@ public final class ImageDecoder {
                 Decoded decoded;
                 try {
                     BufferedImage img = reader.read(0);
-                    // From the bytes only when shrinking: measured (DecodeCpu, 100x100 JPEGs) -9 % of the decode
-                    // thread's CPU to 96x96, but +50 % to 224x224, where the packed copy's cost is small next
-                    // to the upsampling rows and the byte-row loop ran markedly slower (not understood).
-                    Pixels.Bytes direct = upright && width <= img.getWidth() ? Pixels.Bytes.of(img) : null;
-                    decoded = direct != null ? new Decoded(null, direct, img.getWidth(), img.getHeight())
-                            : new Decoded(Pixels.rgb(img), null, img.getWidth(), img.getHeight());
+                    decoded = new Decoded(Pixels.rgb(img), img.getWidth(), img.getHeight());
                 } catch (IIOException e) {
                     if (jpeg == null || !String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
                         throw e;
                     }
                     Raster raster = reader.readRaster(0, null);
-                    decoded = new Decoded(Cmyk.toRgb(raster, jpeg.adobeTransform), null, raster.getWidth(),
+                    decoded = new Decoded(Cmyk.toRgb(raster, jpeg.adobeTransform), raster.getWidth(),
                             raster.getHeight());
                 }
                 for (String warning : warnings) {
@@ -242,28 +230,6 @@ public final class ImageDecoder {
      * source row (a two-row window), and the sampling positions are cached per source size.
      */
     void resizeInto(int[] rgb, int sw, int sh, float[] out, int offset) {
-        resize(rgb, null, sw, sh, out, offset);
-    }
-
-    /** {@link #resizeInto} straight from ImageIO's interleaved bytes: no packed copy of the image. */
-    void resizeBytes(Pixels.Bytes px, float[] out, int offset) {
-        resize(null, px, px.width(), px.height(), out, offset);
-    }
-
-    /**
-     * Source row {@code y} interpolated horizontally at the columns {@code xs} into {@code r}, from packed
-     * pixels ({@code rgb}) or else from interleaved bytes ({@code px}). A plain branch, not a callback: C2
-     * keeps the row loops inlined in the resize loop.
-     */
-    private static void row(int[] rgb, Pixels.Bytes px, int sw, int y, Taps xs, float[] r) {
-        if (rgb != null) {
-            row(rgb, sw, y, xs, r);
-        } else {
-            row(px, y, xs, r);
-        }
-    }
-
-    private void resize(int[] rgb, Pixels.Bytes px, int sw, int sh, float[] out, int offset) {
         Taps xs = taps(sw, width, true);
         Taps ys = taps(sh, height, false);
         int rowLen = width * 3;
@@ -287,7 +253,7 @@ public final class ImageDecoder {
                     aRow = t;
                     bRow = -1;
                 } else {
-                    row(rgb, px, sw, t, xs, a);
+                    row(rgb, sw, t, xs, a);
                     aRow = t;
                 }
             }
@@ -295,7 +261,7 @@ public final class ImageDecoder {
             float[] bottom = a;
             if (u != t) {
                 if (bRow != u) {
-                    row(rgb, px, sw, u, xs, b);
+                    row(rgb, sw, u, xs, b);
                     bRow = u;
                 }
                 bottom = b;
@@ -368,30 +334,6 @@ public final class ImageDecoder {
             r[o] = lr + ((right >> 16 & 0xff) - lr) * t;
             r[o + 1] = lg + ((right >> 8 & 0xff) - lg) * t;
             r[o + 2] = lb + ((right & 0xff) - lb) * t;
-        }
-    }
-
-    /** {@link #row(int[], int, int, Taps, float[])} from interleaved bytes: the same operations on the same values. */
-    private static void row(Pixels.Bytes px, int y, Taps xs, float[] r) {
-        byte[] d = px.data();
-        int base = px.base() + y * px.scanline();
-        int ps = px.pixelStride();
-        int ro = px.r();
-        int go = px.g();
-        int bo = px.b();
-        int[] x0 = xs.lo;
-        int[] x1 = xs.hi;
-        float[] xl = xs.lerp;
-        for (int x = 0, o = 0; x < xl.length; x++, o += 3) {
-            int left = base + x0[x] * ps;
-            int right = base + x1[x] * ps;
-            float t = xl[x];
-            float lr = d[left + ro] & 0xff;
-            float lg = d[left + go] & 0xff;
-            float lb = d[left + bo] & 0xff;
-            r[o] = lr + ((d[right + ro] & 0xff) - lr) * t;
-            r[o + 1] = lg + ((d[right + go] & 0xff) - lg) * t;
-            r[o + 2] = lb + ((d[right + bo] & 0xff) - lb) * t;
         }
     }
 }
