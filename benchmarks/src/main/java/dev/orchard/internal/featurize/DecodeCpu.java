@@ -29,6 +29,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * build's (e.g. main's featurize classes), interleaved in one JVM on one thread: thread CPU time
  * ({@link ThreadMXBean}), each round runs every variant over all sample JPEGs {@code --reps} times (the order
  * alternates between rounds), the median over rounds is printed. Wall time is not used (the machine is shared).
+ * Caveat: variants in one JVM share native state (ImageIO's JPEG readers, malloc arenas) and were seen to
+ * change each other's figures; compare decoders with {@code --only} in separate JVMs.
  *
  * <p>Variants: {@code baseline} (the other build's {@code decodeInto}, if {@code --baseline DIR}), {@code current}
  * ({@code decodeInto}), {@code imageio-setup} (what the decoder did per image before this round: stream and
@@ -232,7 +234,7 @@ public final class DecodeCpu {
                     .setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build());
         }
 
-        Pixels.Bytes decode(byte[] jpeg) {
+        byte[] decode(byte[] jpeg) {
             try (org.tensorflow.types.TString t = org.tensorflow.types.TString.tensorOfBytes(
                     org.tensorflow.ndarray.NdArrays.scalarOfObject(jpeg));
                  org.tensorflow.Result r = s.runner().feed(in, t).fetch(image).run()) {
@@ -240,7 +242,7 @@ public final class DecodeCpu {
                 long[] shape = px.shape().asArray();
                 byte[] data = new byte[(int) (shape[0] * shape[1] * 3)];
                 px.asRawTensor().data().read(data);
-                return new Pixels.Bytes(data, 0, (int) shape[1] * 3, 3, 0, 1, 2, (int) shape[1], (int) shape[0]);
+                return data;
             }
         }
     }

@@ -284,7 +284,7 @@ public final class ImageDecoder {
      * Column taps ({@code lo}, {@code hi} already times 1 pixel) depend only on the source size, so the last
      * ones are kept: a set of same-size photos computes them once.
      */
-    record Taps(int in, int[] lo, int[] hi, float[] lerp) {}
+    private record Taps(int in, int[] lo, int[] hi, float[] lerp) {}
 
     private volatile Taps lastX;
     private volatile Taps lastY;

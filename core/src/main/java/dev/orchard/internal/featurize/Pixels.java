@@ -71,48 +71,47 @@ final class Pixels {
 
     /**
      * What ImageIO's JPEG reader returns for nearly every photo, {@link BufferedImage#TYPE_3BYTE_BGR} (and
-     * {@link BufferedImage#TYPE_BYTE_GRAY} for grayscale): its interleaved 8-bit samples where they lie, so
-     * they can be read straight from the byte array (the same values {@code Raster.getPixels} gives, at a
-     * fraction of the cost: that call was ~60 % of decoding a 100x100 JPEG, one virtual call per sample).
-     * Sample {@code (x, y)} of red is {@code data[base + y * scanline + x * pixelStride + r]} (gray: {@code r ==
-     * g == b}).
+     * {@link BufferedImage#TYPE_BYTE_GRAY} for grayscale), read straight from its byte array: the same values
+     * the general path below gets through {@code Raster.getPixels}, at a fraction of the cost (measured: that
+     * call was ~60 % of decoding a 100x100 JPEG, one virtual call per sample). {@code null} for any other
+     * layout (the general path handles it).
      */
-    record Bytes(byte[] data, int base, int scanline, int pixelStride, int r, int g, int b, int width,
-            int height) {
-
-        /** {@code null} for any other layout (the general path of {@link #rgb} handles it). */
-        static Bytes of(BufferedImage img) {
-            int imageType = img.getType();
-            if (imageType != BufferedImage.TYPE_3BYTE_BGR && imageType != BufferedImage.TYPE_BYTE_GRAY) {
-                return null;
-            }
-            Raster raster = img.getRaster();
-            if (!(raster.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
-                    || !(raster.getSampleModel() instanceof ComponentSampleModel sm)
-                    || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0) {
-                return null;
-            }
-            int[] offsets = sm.getBandOffsets();
-            boolean gray = imageType == BufferedImage.TYPE_BYTE_GRAY;
-            return new Bytes(db.getData(), db.getOffset(), sm.getScanlineStride(), sm.getPixelStride(),
-                    offsets[0], gray ? offsets[0] : offsets[1], gray ? offsets[0] : offsets[2], img.getWidth(),
-                    img.getHeight());
-        }
-    }
-
-    /** {@link Bytes} packed to {@code 0xRRGGBB}; {@code null} for any other layout. */
     private static int[] interleavedBytes(BufferedImage img) {
-        Bytes px = Bytes.of(img);
-        if (px == null) {
+        int imageType = img.getType();
+        if (imageType != BufferedImage.TYPE_3BYTE_BGR && imageType != BufferedImage.TYPE_BYTE_GRAY) {
             return null;
         }
-        int w = px.width;
-        byte[] data = px.data;
-        int[] out = new int[w * px.height];
-        for (int y = 0; y < px.height; y++) {
-            int i = px.base + y * px.scanline;
-            for (int x = 0; x < w; x++, i += px.pixelStride) {
-                out[y * w + x] = (data[i + px.r] & 0xff) << 16 | (data[i + px.g] & 0xff) << 8 | (data[i + px.b] & 0xff);
+        Raster raster = img.getRaster();
+        if (!(raster.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
+                || !(raster.getSampleModel() instanceof ComponentSampleModel sm)
+                || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0) {
+            return null;
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int pixelStride = sm.getPixelStride();
+        int scanline = sm.getScanlineStride();
+        int[] offsets = sm.getBandOffsets();
+        byte[] data = db.getData();
+        int base = db.getOffset();
+        int[] out = new int[w * h];
+        if (imageType == BufferedImage.TYPE_BYTE_GRAY) {
+            for (int y = 0; y < h; y++) {
+                int i = base + y * scanline + offsets[0];
+                for (int x = 0; x < w; x++, i += pixelStride) {
+                    int v = data[i] & 0xff;
+                    out[y * w + x] = v << 16 | v << 8 | v;
+                }
+            }
+            return out;
+        }
+        int ro = offsets[0];
+        int go = offsets[1];
+        int bo = offsets[2];
+        for (int y = 0; y < h; y++) {
+            int i = base + y * scanline;
+            for (int x = 0; x < w; x++, i += pixelStride) {
+                out[y * w + x] = (data[i + ro] & 0xff) << 16 | (data[i + go] & 0xff) << 8 | (data[i + bo] & 0xff);
             }
         }
         return out;
