@@ -245,4 +245,48 @@ class ImageDecoderTest {
         float jpegSlack = 4 / 255f;
         assertArrayEquals(new float[] {215 / 255f, 46 / 255f, 46 / 255f}, px, jpegSlack, Arrays.toString(px));
     }
+
+    /**
+     * Each decode thread reuses one JPEG reader: after a truncated, corrupt, too-large, CMYK, gray or PNG
+     * input on the same thread, a JPEG decodes to the same values as on a thread that never decoded anything.
+     */
+    @Test
+    void jpegReaderReusedAfterFailuresAndOtherFormatsGivesTheSameValues() throws Exception {
+        ImageDecoder d = new ImageDecoder(24, 20, Preprocessing.MOBILENET_V2, 10_000);
+        byte[] good = jpg(gradient(64, 48));
+        float[][] fresh = new float[1][];
+        Thread t = new Thread(() -> {
+            try {
+                fresh[0] = d.decode(good);
+            } catch (ImageDecodeException e) {
+                throw new AssertionError(e);
+            }
+        });
+        t.start();
+        t.join();
+        byte[] corrupt = good.clone();
+        for (int i = corrupt.length / 2; i < corrupt.length / 2 + 40; i++) {
+            corrupt[i] = (byte) 0xFF;
+        }
+        BufferedImage gray = new BufferedImage(30, 30, BufferedImage.TYPE_BYTE_GRAY);
+        byte[][] others = {Arrays.copyOf(good, good.length / 2), corrupt, jpg(gradient(200, 200)),
+            jpg(gray), png(gradient(5, 7)), "not an image".getBytes()};
+        assertArrayEquals(fresh[0], d.decode(good));
+        for (byte[] other : others) {
+            try {
+                d.decode(other);
+            } catch (ImageDecodeException expected) {
+                // a named reason; what matters is the next image
+            }
+            assertArrayEquals(fresh[0], d.decode(good));
+        }
+        assertReason(d, jpg(gradient(200, 200)), "too large");
+        assertReason(d, Arrays.copyOf(good, good.length / 2), "truncated JPEG");
+    }
+
+    private static byte[] jpg(BufferedImage img) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", out);
+        return out.toByteArray();
+    }
 }
