@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * second (warm) call shows the steady state. With {@code --before-core JAR} the S3 runs are repeated
  * with that {@code orchard-core} jar (e.g. built from main) in place of this build's: before/after
  * in the same invocation. With {@code --apache true} they are repeated with
- * {@code -Dorchard.s3.http-client=apache} (this build on the Apache HTTP client; the default is the AWS CRT's).
+ * {@code -Dorchard.s3.http-client=apache} (Orchard's default client); the plain S3 runs use {@code crt}.
  *
  * <pre>
  * java $OPENS -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
@@ -171,9 +171,8 @@ public final class S3FeaturizeBench {
                 cmd.add("-Djavax.net.ssl.trustStore=" + server.trustStore());
                 cmd.add("-Djavax.net.ssl.trustStorePassword=" + S3ProxyProcess.trustStorePassword());
             }
-            if (config.contains("-apache")) {
-                cmd.add("-Dorchard.s3.http-client=apache");
-            }
+            // the plain S3 runs on the AWS CRT client (opt-in in Orchard), "-apache" ones on Orchard's default
+            cmd.add("-Dorchard.s3.http-client=" + (config.contains("-apache") ? "apache" : "crt"));
             featurize.addAll(List.of("--input", "s3://bench/images", "--s3-endpoint",
                     input.equals("https") ? server.httpsEndpoint : server.httpEndpoint));
         }

@@ -26,11 +26,16 @@ import software.amazon.awssdk.utils.AttributeMap;
  * <p>Chosen with the system property {@value #PROPERTY} (on executors:
  * {@code spark.executor.extraJavaOptions=-Dorchard.s3.http-client=apache}):
  * <ul>
- *   <li>{@code auto} (default): the CRT client; if it cannot start (no native library for the platform,
+ *   <li>{@code apache} (default): the Apache client;</li>
+ *   <li>{@code auto}: the CRT client; if it cannot start (no native library for the platform,
  *       a {@code noexec} temporary directory), the Apache client, said once per JVM in the log;</li>
- *   <li>{@code crt}: the CRT client or a clear error;</li>
- *   <li>{@code apache}: the Apache client.</li>
+ *   <li>{@code crt}: the CRT client or a clear error.</li>
  * </ul>
+ *
+ * <p><b>Why opt-in.</b> The CRT's classes cannot be relocated in {@code orchard-job.jar} (its JNI library names
+ * them), so on a cluster whose class path ships another {@code aws-crt} version the two would meet; and it has
+ * not run against real S3 or on EMR yet. End to end its gain was 4 % of Orchard's CPU per image
+ * ({@code benchmarks/README.md}).
  *
  * <p>Both keep connections alive in a pool of {@link #MAX_CONNECTIONS}, connect within
  * {@link #CONNECT_TIMEOUT} and give up on a connection that sends nothing for {@link #SOCKET_TIMEOUT}
@@ -62,9 +67,10 @@ final class S3HttpClients {
 
     /** The kind the system property asks for; a clear line if it names none. */
     static Kind requested() {
-        String value = System.getProperty(PROPERTY, "auto").strip().toLowerCase(Locale.ROOT);
+        String value = System.getProperty(PROPERTY, "apache").strip().toLowerCase(Locale.ROOT);
         return switch (value) {
-            case "auto", "" -> Kind.AUTO;
+            case "auto" -> Kind.AUTO;
+            case "" -> Kind.APACHE;
             case "crt" -> Kind.CRT;
             case "apache" -> Kind.APACHE;
             default -> throw new IllegalArgumentException("Invalid -D" + PROPERTY + "=" + value

@@ -60,8 +60,12 @@ class S3HttpClientsTest {
     }
 
     @Test
-    void defaultIsTheCrtClientOnThisPlatform() throws Exception {
+    void defaultIsApacheAndAutoIsTheCrtClientOnThisPlatform() throws Exception {
         try (S3Storage s3 = withProperty(null, () -> storage(server.options(), server.secret()))) {
+            assertEquals("Apache", s3.httpClientName(), s3.toString());
+            roundTrip(s3, "default.bin");
+        }
+        try (S3Storage s3 = withProperty("auto", () -> storage(server.options(), server.secret()))) {
             assertEquals("AwsCommonRuntime", s3.httpClientName(), s3.toString());
             roundTrip(s3, "auto.bin");
         }
