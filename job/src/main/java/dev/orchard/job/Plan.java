@@ -28,9 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Set;
-import java.util.stream.Stream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -237,31 +235,23 @@ final class Plan implements Callable<Integer> {
         if (features.isEmpty()) {
             return seconds;
         }
-        Path scratch = null;
+        Path scratch;
         try {
             scratch = Files.createTempDirectory("orchard-plan-");
-            JavaRDD<FeatureRecord> rdd = sc.parallelize(features, slots).cache();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot make a scratch folder for plan's write measurement", e);
+        }
+        JavaRDD<FeatureRecord> rdd = sc.parallelize(features, slots).cache();
+        try {
             rdd.count();
             for (int i = 0; i < 2; i++) {
                 String uri = scratch.resolve("w" + i).toUri().toString();
                 seconds[i] = seconds(() -> Sink.writeFeatures(rdd, uri, formats, StorageOptions.defaults()));
             }
-            rdd.unpersist(false);
             return seconds;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot make a scratch folder for plan's write measurement", e);
         } finally {
-            if (scratch != null) {
-                deleteTree(scratch);
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a scratch folder under the temp directory
+            rdd.unpersist(false);
+            ModelPackage.deleteRecursively(scratch);
         }
     }
 

@@ -287,7 +287,8 @@ public final class ModelPackage implements Serializable {
         return bytes.toByteArray();
     }
 
-    static void deleteRecursively(Path dir) {
+    /** Deletes {@code dir} and everything under it, best effort (a leftover temporary file is harmless). */
+    public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
