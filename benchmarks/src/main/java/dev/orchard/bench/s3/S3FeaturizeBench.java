@@ -40,8 +40,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the same JVM, Spark and JIT start-up; with {@code --calls 2} the child featurizes twice and the
  * second (warm) call shows the steady state. With {@code --before-core JAR} the S3 runs are repeated
  * with that {@code orchard-core} jar (e.g. built from main) in place of this build's: before/after
- * in the same invocation. With {@code --apache true} they are repeated with
- * {@code -Dorchard.s3.http-client=apache} (Orchard's default client); the plain S3 runs use {@code crt}.
+ * in the same invocation. The plain S3 runs use Orchard's defaults (whole-object reads on its lean GET, the rest
+ * on the SDK over Apache); with {@code --sdk true} they are repeated with {@code -Dorchard.s3.get=sdk} (every
+ * request through the SDK client over Apache: the default before the lean GET), with {@code --crt true} with
+ * {@code -Dorchard.s3.get=sdk -Dorchard.s3.http-client=crt} (the SDK client over the AWS CRT).
  *
  * <pre>
  * java $OPENS -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
@@ -67,7 +69,8 @@ public final class S3FeaturizeBench {
         String childXmx = a.getOrDefault("xmx", "3g");
         String childArgs = a.getOrDefault("child-jvm-args", "");
         String beforeCore = a.get("before-core");
-        boolean apache = Boolean.parseBoolean(a.getOrDefault("apache", "false"));
+        boolean sdk = Boolean.parseBoolean(a.getOrDefault("sdk", "false"));
+        boolean crt = Boolean.parseBoolean(a.getOrDefault("crt", "false"));
         List<String> inputs = List.of(a.getOrDefault("inputs", "local,http,https").split(","));
         Path jar = Paths.get(a.getOrDefault("s3proxy-jar", "core/target/s3proxy/s3proxy.jar"));
         Path training = BenchSupport.sampleRoot(a);
@@ -94,8 +97,11 @@ public final class S3FeaturizeBench {
                 if (beforeCore != null && !in.equals("local")) {
                     configs.add(in + "-before");
                 }
-                if (apache && !in.equals("local")) {
-                    configs.add(in + "-apache");
+                if (sdk && !in.equals("local")) {
+                    configs.add(in + "-sdk");
+                }
+                if (crt && !in.equals("local")) {
+                    configs.add(in + "-crt");
                 }
             }
             List<Run> runs = new ArrayList<>();
@@ -129,7 +135,15 @@ public final class S3FeaturizeBench {
                 List<Future<?>> fs = new ArrayList<>();
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
                     String key = "images/" + tree.relativize(f).toString().replace(File.separatorChar, '/');
-                    fs.add(pool.submit(() -> s3.putObject(b -> b.bucket("bench").key(key), RequestBody.fromFile(f))));
+                    fs.add(pool.submit(() -> {
+                        s3.putObject(b -> b.bucket("bench").key(key), RequestBody.fromFile(f));
+                    }));
+                    if (fs.size() == 512) { // bounded: 30k pending uploads' responses outgrew a 2 GB heap
+                        for (Future<?> done : fs) {
+                            done.get();
+                        }
+                        fs.clear();
+                    }
                 }
                 for (Future<?> f : fs) {
                     f.get();
@@ -143,7 +157,7 @@ public final class S3FeaturizeBench {
     private static List<Run> child(String config, int round, int calls, int n, S3ProxyProcess server, Path tree,
                                    Path model, Path work, String master, String xmx, String childArgs,
                                    String beforeCore) throws Exception {
-        String input = config.replace("-before", "").replace("-apache", "");
+        String input = config.replace("-before", "").replace("-sdk", "").replace("-crt", "");
         Path out = work.resolve("out-" + config + "-" + round);
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -171,8 +185,11 @@ public final class S3FeaturizeBench {
                 cmd.add("-Djavax.net.ssl.trustStore=" + server.trustStore());
                 cmd.add("-Djavax.net.ssl.trustStorePassword=" + S3ProxyProcess.trustStorePassword());
             }
-            // the plain S3 runs on the AWS CRT client (opt-in in Orchard), "-apache" ones on Orchard's default
-            cmd.add("-Dorchard.s3.http-client=" + (config.contains("-apache") ? "apache" : "crt"));
+            // plain: Orchard's defaults; "-sdk": every request through the SDK over Apache; "-crt": over the CRT
+            if (config.contains("-sdk") || config.contains("-crt")) {
+                cmd.add("-Dorchard.s3.get=sdk");
+                cmd.add("-Dorchard.s3.http-client=" + (config.contains("-crt") ? "crt" : "apache"));
+            }
             featurize.addAll(List.of("--input", "s3://bench/images", "--s3-endpoint",
                     input.equals("https") ? server.httpsEndpoint : server.httpEndpoint));
         }

@@ -52,8 +52,11 @@ import software.amazon.awssdk.services.s3.paginators.ListObjectsV2Iterable;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * Amazon S3 (or an S3-compatible server) through one synchronous AWS SDK v2 client, over the AWS CRT
- * HTTP client where its native library loads, else the Apache HTTP client ({@link S3HttpClients}).
+ * Amazon S3 (or an S3-compatible server) through one synchronous AWS SDK v2 client, over the Apache HTTP
+ * client or, opted in, the AWS CRT's ({@link S3HttpClients}). Whole-object reads ({@link #readAllBytes}: the
+ * images, one small object each) take a leaner path with the same semantics, {@link S3Get}: a SigV4-signed GET on
+ * a pooled keep-alive socket, which costs a fresh executor far less CPU per image than the SDK's request
+ * pipeline; {@code -Dorchard.s3.get=sdk} sends them through the SDK client too.
  *
  * <p><b>Credentials</b> come only from the SDK's default provider chain (system properties
  * {@code aws.accessKeyId}/{@code aws.secretAccessKey}, environment {@code AWS_ACCESS_KEY_ID}/{@code
@@ -90,6 +93,8 @@ final class S3Storage implements Storage, AutoCloseable {
 
     private final StorageOptions options;
     private final S3Client s3;
+    /** The images' read path ({@link S3Get}), or {@code null} where the SDK's GET is used. */
+    private final S3Get get;
     private final S3HttpClients.Choice http;
     private final SdkAutoCloseable ownedCredentials;
     private final long multipartThreshold;
@@ -131,11 +136,14 @@ final class S3Storage implements Storage, AutoCloseable {
         this.partSize = partSize;
         this.ownedCredentials = ownsCredentials && credentials instanceof SdkAutoCloseable c ? c : null;
         this.http = S3HttpClients.choice();
-        this.s3 = buildClient(options, credentials, http, interceptors);
+        S3EndpointProvider endpoints = new CachingS3EndpointProvider(S3EndpointProvider.defaultProvider());
+        this.s3 = buildClient(options, credentials, http, endpoints, interceptors);
+        this.get = S3Get.enabled() ? new S3Get(options, credentials, endpoints) : null;
     }
 
     private static S3Client buildClient(StorageOptions options, AwsCredentialsProvider credentials,
-                                        S3HttpClients.Choice http, List<ExecutionInterceptor> interceptors) {
+                                        S3HttpClients.Choice http, S3EndpointProvider endpoints,
+                                        List<ExecutionInterceptor> interceptors) {
         RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(options.maxAttempts())
                 .circuitBreakerEnabled(false)
@@ -146,7 +154,7 @@ final class S3Storage implements Storage, AutoCloseable {
                 .credentialsProvider(credentials)
                 .httpClientBuilder(http)
                 .forcePathStyle(options.pathStyle())
-                .endpointProvider(new CachingS3EndpointProvider(S3EndpointProvider.defaultProvider()));
+                .endpointProvider(endpoints);
         if (options.endpoint() != null) {
             builder.endpointOverride(endpointUri(options.endpoint()))
                     // S3-compatible servers (S3Proxy, older MinIO, Ceph) reject the flexible
@@ -181,6 +189,11 @@ final class S3Storage implements Storage, AutoCloseable {
     /** The HTTP client in use: {@code AwsCommonRuntime} or {@code Apache} ({@link S3HttpClients}). */
     String httpClientName() {
         return http.built();
+    }
+
+    /** Whether whole-object reads take the lean path ({@link S3Get}) rather than the SDK client's GET. */
+    boolean leanReads() {
+        return get != null;
     }
 
     // ---------------------------------------------------------------- listing
@@ -351,7 +364,8 @@ final class S3Storage implements Storage, AutoCloseable {
     public byte[] readAllBytes(String uri) throws IOException {
         S3Uri where = S3Uri.parse(uri);
         try {
-            return s3.getObject(b -> b.bucket(where.bucket()).key(where.key()), S3Storage::body);
+            byte[] lean = get == null ? null : get.get(where.bucket(), where.key());
+            return lean != null ? lean : s3.getObject(b -> b.bucket(where.bucket()).key(where.key()), S3Storage::body);
         } catch (NoSuchKeyException e) {
             throw noSuchFile(uri, e);
         } catch (SdkException e) {
@@ -659,6 +673,9 @@ final class S3Storage implements Storage, AutoCloseable {
     /** Closes the HTTP connection pool (and the default credential chain it created). */
     @Override
     public void close() {
+        if (get != null) {
+            get.close();
+        }
         s3.close();
         if (ownedCredentials != null) {
             ownedCredentials.close();
@@ -667,6 +684,6 @@ final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public String toString() {
-        return "S3Storage[" + endpointName() + ", region " + options.region() + ", " + http.built() + " HTTP]";
+        return "S3Storage[" + endpointName() + ", region " + options.region() + ", " + http.built() + " HTTP" + (get != null ? ", lean GET" : "") + "]";
     }
 }
