@@ -100,6 +100,9 @@ final class S3Get implements AutoCloseable {
     /** A bucket the rules send elsewhere (another auth scheme): the SDK's GET handles it. */
     private static final Target USE_SDK = new Target(false, "", 0, "", "", "");
 
+    /** For tests ({@link Storages#observeLeanS3Requests}): told the operation of each request; null otherwise. */
+    static volatile java.util.function.Consumer<String> observer;
+
     private final StorageOptions options;
     private final AwsCredentialsProvider credentials;
     private final S3EndpointProvider endpoints;
@@ -154,14 +157,71 @@ final class S3Get implements AutoCloseable {
      * @throws SdkClientException for I/O errors and a body that fails its checksum, after the retries
      */
     byte[] get(String bucket, String key) {
-        if (closed) {
-            throw new IllegalStateException("S3 client is closed");
-        }
         Target target = target(bucket);
         if (target == null) {
             return null;
         }
-        String path = target.basePath + "/" + SigV4.encodeKey(key);
+        observe("GetObject");
+        return call(target, target.basePath + "/" + SigV4.encodeKey(key), "", checksumMode,
+                "s3://" + bucket + "/" + key);
+    }
+
+    /**
+     * One ListObjectsV2 page, or {@code null} when this bucket needs the SDK client.
+     *
+     * @param prefix      the key prefix, or {@code null}
+     * @param delimiter   the delimiter ({@code /}), or {@code null} for a recursive listing
+     * @param startAfter  list keys after this one, or {@code null}
+     * @param token       the previous page's continuation token, or {@code null} for the first page
+     * @param maxKeys     keys per page, at most 1,000
+     * @throws S3Exception        for an HTTP error, after the retries for retryable ones
+     * @throws SdkClientException for I/O errors and an unreadable response, after the retries
+     */
+    ListPage list(String bucket, String prefix, String delimiter, String startAfter, String token, int maxKeys) {
+        Target target = target(bucket);
+        if (target == null) {
+            return null;
+        }
+        // the canonical query: parameters sorted by name, each name and value encoded once, '/' too
+        StringBuilder query = new StringBuilder(128);
+        if (token != null) {
+            query.append("continuation-token=").append(SigV4.encodeQuery(token)).append('&');
+        }
+        if (delimiter != null) {
+            query.append("delimiter=").append(SigV4.encodeQuery(delimiter)).append('&');
+        }
+        query.append("list-type=2&max-keys=").append(maxKeys);
+        if (prefix != null) {
+            query.append("&prefix=").append(SigV4.encodeQuery(prefix));
+        }
+        if (startAfter != null) {
+            query.append("&start-after=").append(SigV4.encodeQuery(startAfter));
+        }
+        String path = target.basePath.isEmpty() ? "/" : target.basePath;
+        observe("ListObjectsV2");
+        byte[] xml = call(target, path, query.toString(), false, "s3://" + bucket + "/" + (prefix == null ? "" : prefix));
+        try {
+            return ListPage.parse(xml);
+        } catch (RuntimeException e) {
+            throw SdkClientException.create("Unreadable ListObjectsV2 response from " + target.hostHeader + ": " + e, e);
+        }
+    }
+
+    private static void observe(String operation) {
+        java.util.function.Consumer<String> o = observer;
+        if (o != null) {
+            o.accept(operation);
+        }
+    }
+
+    /**
+     * Sends a signed GET with up to {@link StorageOptions#maxAttempts()} attempts and returns the 200 response's
+     * body, checked against its full-object checksum when {@code checksums}.
+     */
+    private byte[] call(Target target, String path, String query, boolean checksums, String what) {
+        if (closed) {
+            throw new IllegalStateException("S3 client is closed");
+        }
         SdkException last = null;
         boolean throttled = false;
         for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
@@ -170,7 +230,7 @@ final class S3Get implements AutoCloseable {
             }
             Response r;
             try {
-                r = exchange(target, request(target, path));
+                r = exchange(target, request(target, path, query, checksums));
             } catch (IOException e) {
                 last = SdkClientException.builder().message("Unable to execute HTTP request: " + e.getMessage())
                         .cause(e).build();
@@ -182,7 +242,7 @@ final class S3Get implements AutoCloseable {
                 if (mismatch == null) {
                     return r.body;
                 }
-                last = SdkClientException.create(mismatch + " (s3://" + bucket + "/" + key + ")");
+                last = SdkClientException.create(mismatch + " (" + what + ")");
                 throttled = false;
                 continue;
             }
@@ -242,14 +302,15 @@ final class S3Get implements AutoCloseable {
         return new Target(tls, url.getHost(), port, hostHeader, basePath, signingRegion);
     }
 
-    private byte[] request(Target target, String path) {
+    private byte[] request(Target target, String path, String query, boolean checksumMode) {
         AwsCredentials creds = credentials.resolveCredentials();
         String token = creds instanceof AwsSessionCredentials s ? s.sessionToken() : null;
         String amzDate = SigV4.amzDate(System.currentTimeMillis() + clockOffsetMillis);
         String authorization = signer.authorization(creds.accessKeyId(), creds.secretAccessKey(), token,
-                target.signingRegion, target.hostHeader, path, amzDate, checksumMode);
-        StringBuilder head = new StringBuilder(512 + path.length() + (token == null ? 0 : token.length()));
-        head.append("GET ").append(path).append(" HTTP/1.1\r\n")
+                target.signingRegion, target.hostHeader, path, query, amzDate, checksumMode);
+        StringBuilder head = new StringBuilder(512 + path.length() + query.length()
+                + (token == null ? 0 : token.length()));
+        head.append("GET ").append(path).append(query.isEmpty() ? "" : "?").append(query).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(target.hostHeader).append("\r\n")
                 .append("User-Agent: orchard-s3-get\r\n");
         if (checksumMode) {

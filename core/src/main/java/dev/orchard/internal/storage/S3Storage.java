@@ -48,7 +48,6 @@ import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
-import software.amazon.awssdk.services.s3.paginators.ListObjectsV2Iterable;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
@@ -92,7 +91,10 @@ final class S3Storage implements Storage, AutoCloseable {
     static final int LIST_THREADS = 8;
 
     private final StorageOptions options;
-    private final S3Client s3;
+    /** The SDK client, built on first use: a run that only reads and lists never loads it ({@link #s3()}). */
+    private volatile S3Client s3;
+    private final java.util.function.Supplier<S3Client> client;
+    private boolean closed;
     /** The images' read path ({@link S3Get}), or {@code null} where the SDK's GET is used. */
     private final S3Get get;
     private final S3HttpClients.Choice http;
@@ -137,7 +139,10 @@ final class S3Storage implements Storage, AutoCloseable {
         this.ownedCredentials = ownsCredentials && credentials instanceof SdkAutoCloseable c ? c : null;
         this.http = S3HttpClients.choice();
         S3EndpointProvider endpoints = new CachingS3EndpointProvider(S3EndpointProvider.defaultProvider());
-        this.s3 = buildClient(options, credentials, http, endpoints, interceptors);
+        if (options.endpoint() != null) {
+            endpointUri(options.endpoint()); // a bad --s3-endpoint fails here, not at the first request
+        }
+        this.client = () -> buildClient(options, credentials, http, endpoints, interceptors);
         this.get = S3Get.enabled() ? new S3Get(options, credentials, endpoints) : null;
     }
 
@@ -186,8 +191,35 @@ final class S3Storage implements Storage, AutoCloseable {
         return options;
     }
 
-    /** The HTTP client in use: {@code AwsCommonRuntime} or {@code Apache} ({@link S3HttpClients}). */
+    /** The SDK client, built on first use (thread-safe). */
+    private S3Client s3() {
+        S3Client c = s3;
+        if (c == null) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("S3 storage is closed");
+                }
+                c = s3;
+                if (c == null) {
+                    c = client.get();
+                    s3 = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Whether the SDK client has been built (for tests: a run that only lists and reads never builds it). */
+    synchronized boolean sdkClientBuilt() {
+        return s3 != null;
+    }
+
+    /**
+     * The SDK client's HTTP client: {@code AwsCommonRuntime} or {@code Apache} ({@link S3HttpClients}); builds the
+     * SDK client if it was not yet.
+     */
     String httpClientName() {
+        s3();
         return http.built();
     }
 
@@ -218,16 +250,13 @@ final class S3Storage implements Storage, AutoCloseable {
         String prefix = where.dirPrefix();
         List<StoredObject> out = new ArrayList<>();
         List<String> subPrefixes = new ArrayList<>();
-        try {
-            ListObjectsV2Iterable pages = s3.listObjectsV2Paginator(b -> b.bucket(where.bucket())
-                    .prefix(prefix).delimiter("/").maxKeys(PAGE_SIZE));
-            pages.forEach(page -> {
-                page.contents().forEach(o -> out.add(stored(where, o)));
-                page.commonPrefixes().forEach(p -> subPrefixes.add(p.prefix()));
-            });
-        } catch (SdkException e) {
-            throw failure("list", where, e);
-        }
+        String token = null;
+        do {
+            ListPage page = page(where, prefix, "/", null, token, PAGE_SIZE);
+            page.objects().forEach(o -> out.add(stored(where, o)));
+            subPrefixes.addAll(page.commonPrefixes());
+            token = page.nextToken();
+        } while (token != null);
         if (subPrefixes.size() <= 1) {
             for (String p : subPrefixes) {
                 out.addAll(listRecursive(where, p));
@@ -260,18 +289,54 @@ final class S3Storage implements Storage, AutoCloseable {
 
     private List<StoredObject> listRecursive(S3Uri where, String keyPrefix) {
         List<StoredObject> out = new ArrayList<>();
-        try {
-            s3.listObjectsV2Paginator(b -> b.bucket(where.bucket()).prefix(keyPrefix).maxKeys(PAGE_SIZE))
-                    .contents().forEach(o -> out.add(stored(where, o)));
-        } catch (SdkException e) {
-            throw failure("list", new S3Uri(where.bucket(), keyPrefix), e);
-        }
+        S3Uri under = new S3Uri(where.bucket(), keyPrefix);
+        String token = null;
+        do {
+            ListPage page = page(under, keyPrefix, null, null, token, PAGE_SIZE);
+            page.objects().forEach(o -> out.add(stored(where, o)));
+            token = page.nextToken();
+        } while (token != null);
         return out;
     }
 
-    private static StoredObject stored(S3Uri where, S3Object o) {
-        String etag = o.eTag() == null ? "" : o.eTag().replace("\"", "");
-        return new StoredObject(where.uriOf(o.key()), o.size(), etag);
+    private static StoredObject stored(S3Uri where, ListPage.Entry o) {
+        return new StoredObject(where.uriOf(o.key()), o.size(), o.etag());
+    }
+
+    /**
+     * One ListObjectsV2 page: on the lean path ({@link S3Get#list}) where reads take it, else through the SDK
+     * client. Failures are worded by {@link #failure} with {@code where} as the URI.
+     */
+    private ListPage page(S3Uri where, String prefix, String delimiter, String startAfter, String token, int maxKeys) {
+        try {
+            ListPage lean = get == null ? null : get.list(where.bucket(), prefix, delimiter, startAfter, token, maxKeys);
+            if (lean != null) {
+                return lean;
+            }
+            ListObjectsV2Response page = s3().listObjectsV2(b -> {
+                b.bucket(where.bucket()).prefix(prefix).maxKeys(maxKeys);
+                if (delimiter != null) {
+                    b.delimiter(delimiter);
+                }
+                if (token != null) {
+                    b.continuationToken(token);
+                }
+                if (startAfter != null) {
+                    b.startAfter(startAfter);
+                }
+            });
+            List<ListPage.Entry> objects = new ArrayList<>(page.contents().size());
+            for (S3Object o : page.contents()) {
+                objects.add(new ListPage.Entry(o.key(), o.size() == null ? 0 : o.size(),
+                        o.eTag() == null ? "" : o.eTag().replace("\"", "")));
+            }
+            List<String> prefixes = new ArrayList<>(page.commonPrefixes().size());
+            page.commonPrefixes().forEach(p -> prefixes.add(p.prefix()));
+            return new ListPage(objects, prefixes,
+                    Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
+        } catch (SdkException e) {
+            throw failure("list", where, e);
+        }
     }
 
     @Override
@@ -280,19 +345,17 @@ final class S3Storage implements Storage, AutoCloseable {
         List<String> children = new ArrayList<>();
         long direct = 0;
         boolean flat = false;
-        try {
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(where.bucket())
-                    .prefix(where.dirPrefix()).delimiter("/").maxKeys(PAGE_SIZE))) {
-                page.commonPrefixes().forEach(p -> children.add(where.uriOf(stripSlash(p.prefix()))));
-                direct += page.contents().size();
-                if (direct > maxDirectObjects) {
-                    flat = true;
-                    break;
-                }
+        String token = null;
+        do {
+            ListPage page = page(where, where.dirPrefix(), "/", null, token, PAGE_SIZE);
+            page.commonPrefixes().forEach(p -> children.add(where.uriOf(stripSlash(p))));
+            direct += page.objects().size();
+            if (direct > maxDirectObjects) {
+                flat = true;
+                break;
             }
-        } catch (SdkException e) {
-            throw failure("list", where, e);
-        }
+            token = page.nextToken();
+        } while (token != null);
         if (children.isEmpty() && direct == 0) {
             throw new StorageException(prefixUri, "No objects under " + prefixUri
                     + ": check --input (S3 keys are case-sensitive) and --region");
@@ -316,46 +379,29 @@ final class S3Storage implements Storage, AutoCloseable {
         String prefix = where.dirPrefix();
         String startAfter = range.startAfter() == null ? null : S3Uri.parse(range.startAfter()).key();
         String token = null;
-        try {
-            do {
-                String continuation = token;
-                // Paged by hand: StartAfter on the first request only (S3-compatible servers such as S3Proxy
-                // refuse StartAfter together with a continuation token; S3 ignores it then anyway).
-                ListObjectsV2Response page = s3.listObjectsV2(b -> {
-                    b.bucket(where.bucket()).prefix(prefix).maxKeys(PAGE_SIZE);
-                    if (!range.recursive()) {
-                        b.delimiter("/");
-                    }
-                    if (continuation != null) {
-                        b.continuationToken(continuation);
-                    } else if (startAfter != null && startAfter.compareTo(prefix) > 0) {
-                        b.startAfter(startAfter);
-                    }
-                });
-                for (S3Object o : page.contents()) {
-                    StoredObject stored = stored(where, o);
-                    if (range.upTo() != null && stored.uri().compareTo(range.upTo()) > 0) {
-                        return;
-                    }
-                    if (range.inBounds(stored.uri())) {
-                        sink.accept(stored);
-                    }
+        do {
+            // StartAfter on the first request only (S3-compatible servers such as S3Proxy refuse StartAfter
+            // together with a continuation token; S3 ignores it then anyway).
+            ListPage page = page(where, prefix, range.recursive() ? null : "/",
+                    token == null && startAfter != null && startAfter.compareTo(prefix) > 0 ? startAfter : null,
+                    token, PAGE_SIZE);
+            for (ListPage.Entry o : page.objects()) {
+                StoredObject stored = stored(where, o);
+                if (range.upTo() != null && stored.uri().compareTo(range.upTo()) > 0) {
+                    return;
                 }
-                token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-            } while (token != null);
-        } catch (SdkException e) {
-            throw failure("list", where, e);
-        }
+                if (range.inBounds(stored.uri())) {
+                    sink.accept(stored);
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
     }
 
     /** Whether at least one object has a key under the "directory" {@code where}. */
     boolean hasAnyUnder(S3Uri where) {
-        try {
-            return s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.dirPrefix()).maxKeys(1))
-                    .keyCount() > 0;
-        } catch (SdkException e) {
-            throw failure("list", where, e);
-        }
+        ListPage page = page(where, where.dirPrefix(), null, null, null, 1);
+        return !page.objects().isEmpty();
     }
 
     // ---------------------------------------------------------------- reading
@@ -365,7 +411,7 @@ final class S3Storage implements Storage, AutoCloseable {
         S3Uri where = S3Uri.parse(uri);
         try {
             byte[] lean = get == null ? null : get.get(where.bucket(), where.key());
-            return lean != null ? lean : s3.getObject(b -> b.bucket(where.bucket()).key(where.key()), S3Storage::body);
+            return lean != null ? lean : s3().getObject(b -> b.bucket(where.bucket()).key(where.key()), S3Storage::body);
         } catch (NoSuchKeyException e) {
             throw noSuchFile(uri, e);
         } catch (SdkException e) {
@@ -397,7 +443,7 @@ final class S3Storage implements Storage, AutoCloseable {
     public InputStream open(String uri) throws IOException {
         S3Uri where = S3Uri.parse(uri);
         try {
-            return s3.getObject(b -> b.bucket(where.bucket()).key(where.key()));
+            return s3().getObject(b -> b.bucket(where.bucket()).key(where.key()));
         } catch (NoSuchKeyException e) {
             throw noSuchFile(uri, e);
         } catch (SdkException e) {
@@ -418,7 +464,7 @@ final class S3Storage implements Storage, AutoCloseable {
             return false;
         }
         try {
-            s3.headObject(b -> b.bucket(where.bucket()).key(where.key()));
+            s3().headObject(b -> b.bucket(where.bucket()).key(where.key()));
             return true;
         } catch (NoSuchKeyException e) {
             return false;
@@ -448,7 +494,7 @@ final class S3Storage implements Storage, AutoCloseable {
     public void write(String uri, byte[] bytes) {
         S3Uri where = S3Uri.parse(uri);
         try {
-            s3.putObject(putRequest(where), RequestBody.fromBytes(bytes));
+            s3().putObject(putRequest(where), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw failure("write", where, e);
         }
@@ -460,7 +506,7 @@ final class S3Storage implements Storage, AutoCloseable {
         long size = Files.size(localFile);
         try {
             if (size <= multipartThreshold) {
-                s3.putObject(putRequest(where), RequestBody.fromFile(localFile));
+                s3().putObject(putRequest(where), RequestBody.fromFile(localFile));
             } else {
                 multipartUpload(localFile, size, where);
             }
@@ -495,7 +541,7 @@ final class S3Storage implements Storage, AutoCloseable {
         if (options.sse() != null) {
             create.serverSideEncryption(sseMode()).ssekmsKeyId(options.sseKmsKeyId());
         }
-        String uploadId = s3.createMultipartUpload(create.build()).uploadId();
+        String uploadId = s3().createMultipartUpload(create.build()).uploadId();
         try (FileChannel in = FileChannel.open(localFile, StandardOpenOption.READ)) {
             byte[] buffer = new byte[(int) Math.min(part, size)];
             List<CompletedPart> done = new ArrayList<>();
@@ -509,18 +555,18 @@ final class S3Storage implements Storage, AutoCloseable {
                     }
                 }
                 int n = number;
-                String etag = s3.uploadPart(b -> b.bucket(where.bucket()).key(where.key())
+                String etag = s3().uploadPart(b -> b.bucket(where.bucket()).key(where.key())
                                 .uploadId(uploadId).partNumber(n).contentLength((long) length),
                         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length),
                                 length, "application/octet-stream")).eTag();
                 done.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
                 offset += length;
             }
-            s3.completeMultipartUpload(b -> b.bucket(where.bucket()).key(where.key()).uploadId(uploadId)
+            s3().completeMultipartUpload(b -> b.bucket(where.bucket()).key(where.key()).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(done)));
         } catch (IOException | RuntimeException e) {
             try {
-                s3.abortMultipartUpload(b -> b.bucket(where.bucket()).key(where.key()).uploadId(uploadId));
+                s3().abortMultipartUpload(b -> b.bucket(where.bucket()).key(where.key()).uploadId(uploadId));
             } catch (RuntimeException abort) {
                 e.addSuppressed(abort);
             }
@@ -534,7 +580,7 @@ final class S3Storage implements Storage, AutoCloseable {
     public void delete(String uri) {
         S3Uri where = S3Uri.parse(uri);
         try {
-            s3.deleteObject(b -> b.bucket(where.bucket()).key(where.key()));
+            s3().deleteObject(b -> b.bucket(where.bucket()).key(where.key()));
         } catch (SdkException e) {
             throw failure("delete", where, e);
         }
@@ -557,7 +603,7 @@ final class S3Storage implements Storage, AutoCloseable {
             }
             DeleteObjectsResponse response;
             try {
-                response = s3.deleteObjects(b -> b.bucket(where.bucket())
+                response = s3().deleteObjects(b -> b.bucket(where.bucket())
                         .delete(d -> d.objects(batch).quiet(true)));
             } catch (SdkException e) {
                 throw failure("delete", where, e);
@@ -676,7 +722,14 @@ final class S3Storage implements Storage, AutoCloseable {
         if (get != null) {
             get.close();
         }
-        s3.close();
+        S3Client built;
+        synchronized (this) {
+            closed = true;
+            built = s3;
+        }
+        if (built != null) {
+            built.close();
+        }
         if (ownedCredentials != null) {
             ownedCredentials.close();
         }
@@ -684,6 +737,7 @@ final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public String toString() {
-        return "S3Storage[" + endpointName() + ", region " + options.region() + ", " + http.built() + " HTTP" + (get != null ? ", lean GET" : "") + "]";
+        return "S3Storage[" + endpointName() + ", region " + options.region() + ", " + (http.built() == null ? "SDK client not built yet" : http.built() + " HTTP")
+                + (get != null ? ", lean GET and list" : "") + "]";
     }
 }

@@ -9,7 +9,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AWS Signature Version 4 for S3 GET requests without a body, as {@link S3Get} sends them: signed headers
  * {@code host}, {@code x-amz-content-sha256} (the SHA-256 of the empty payload), {@code x-amz-date} and, when
- * present, {@code x-amz-checksum-mode} and {@code x-amz-security-token}; no query string. The path is signed as
+ * present, {@code x-amz-checksum-mode} and {@code x-amz-security-token}; the query string already in canonical
+ * form (ListObjectsV2's parameters). The path is signed as
  * sent, encoded once and never normalised (S3's rules: {@code a//b} and {@code ./} are distinct keys).
  *
  * <p>The signing key (four HMACs over date, region, service and {@code aws4_request}) is derived once per day,
@@ -52,17 +53,19 @@ final class SigV4 {
      * @param region        the signing region
      * @param hostHeader    the {@code Host} header exactly as sent ({@code host} or {@code host:port})
      * @param path          the request path exactly as sent (percent-encoded, starting with {@code /})
+     * @param query         the query string exactly as sent, in canonical form (parameters sorted by name, names
+     *                      and values encoded by {@link #encodeQuery}), or {@code ""}
      * @param amzDate       the request time, {@code yyyyMMdd'T'HHmmss'Z'} in UTC
      * @param checksumMode  whether {@code x-amz-checksum-mode: ENABLED} is sent (asks S3 for stored checksums)
      * @return the value of the {@code Authorization} header
      */
     String authorization(String accessKeyId, String secretKey, String sessionToken, String region,
-                         String hostHeader, String path, String amzDate, boolean checksumMode) {
+                         String hostHeader, String path, String query, String amzDate, boolean checksumMode) {
         String date = amzDate.substring(0, 8);
         String signedHeaders = "host;" + (checksumMode ? "x-amz-checksum-mode;" : "")
                 + "x-amz-content-sha256;x-amz-date" + (sessionToken != null ? ";x-amz-security-token" : "");
         StringBuilder canonical = new StringBuilder(256 + path.length());
-        canonical.append("GET\n").append(path).append("\n\n")
+        canonical.append("GET\n").append(path).append('\n').append(query).append('\n')
                 .append("host:").append(hostHeader).append('\n');
         if (checksumMode) {
             canonical.append("x-amz-checksum-mode:ENABLED\n");
@@ -122,12 +125,21 @@ final class SigV4 {
      * ({@code A-Z a-z 0-9 - _ . ~}) and {@code /}, upper-case hex: the form S3 signs and the SDK sends.
      */
     static String encodeKey(String key) {
+        return encode(key, true);
+    }
+
+    /** A query parameter name or value: as {@link #encodeKey}, but {@code /} is encoded too. */
+    static String encodeQuery(String value) {
+        return encode(value, false);
+    }
+
+    private static String encode(String key, boolean keepSlash) {
         byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(utf8.length + 16);
         for (byte b : utf8) {
             int c = b & 0xff;
             if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+                    || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && keepSlash)) {
                 out.append((char) c);
             } else {
                 out.append('%').append(Character.toUpperCase(HEX[c >> 4])).append(Character.toUpperCase(HEX[c & 0xf]));

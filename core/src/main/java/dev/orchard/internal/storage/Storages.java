@@ -79,4 +79,13 @@ public final class Storages {
         int prev = parent.lastIndexOf('/');
         return prev < 0 ? parent : parent.substring(prev + 1);
     }
+
+    /**
+     * For tests: {@code observer} is told the operation ({@code GetObject}, {@code ListObjectsV2}) of every request
+     * the lean S3 path sends in this JVM, on the calling thread; {@code null} stops it. Requests through the SDK
+     * client are seen by SDK interceptors instead.
+     */
+    public static void observeLeanS3Requests(java.util.function.Consumer<String> observer) {
+        S3Get.observer = observer;
+    }
 }

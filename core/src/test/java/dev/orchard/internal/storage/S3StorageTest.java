@@ -2,6 +2,8 @@ package dev.orchard.internal.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchard.testing.S3ProxyServer;
 import java.io.IOException;
@@ -74,5 +76,27 @@ class S3StorageTest extends StorageContract {
         storage.upload(file, uri);
         assertEquals(List.of("PutObjectRequest"), requests.operations());
         assertEquals(PART, storage.readAllBytes(uri).length);
+    }
+
+    @Test
+    void listingAndReadingNeverBuildTheSdkClient() throws IOException {
+        String root = newRoot();
+        for (String key : List.of("Apple/0 1.jpg", "Apple/2.jpg", "Banana & co/3.jpg")) {
+            storage.write(Storage.join(root, key), key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try (S3Storage reader = new S3Storage(server.options(), server.credentials(), PART, PART)) {
+            assertEquals(3, reader.list(root).size());
+            PrefixLevel level = reader.listLevel(root, 10);
+            assertEquals(List.of(Storage.join(root, "Apple"), Storage.join(root, "Banana & co")), level.children());
+            List<StoredObject> ranged = new java.util.ArrayList<>();
+            reader.listRange(KeyRange.all(Storage.join(root, "Apple")), ranged::add);
+            assertEquals(2, ranged.size());
+            assertEquals("Banana & co/3.jpg", new String(reader.readAllBytes(Storage.join(root, "Banana & co/3.jpg")),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertFalse(reader.isEmptyPrefix(root));
+            assertFalse(reader.sdkClientBuilt(), "lists and reads take S3Get only");
+            reader.exists(Storage.join(root, "Apple/2.jpg"));
+            assertTrue(reader.sdkClientBuilt(), "HEAD is the SDK's");
+        }
     }
 }

@@ -40,9 +40,9 @@ class SigV4Test {
                         for (boolean checksumMode : new boolean[] {false, true}) {
                             String path = (host.contains(":") ? "/bucket/" : "/") + SigV4.encodeKey(key);
                             String token = session ? "FwoGZXIvYXdzEBYaDHb+/token==" : null;
-                            String expected = sdkAuthorization(host, path, token, checksumMode, when);
+                            String expected = sdkAuthorization(host, path, null, token, checksumMode, when);
                             String actual = ours.authorization("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                                    token, "eu-west-3", host, path, SigV4.amzDate(when), checksumMode);
+                                    token, "eu-west-3", host, path, "", SigV4.amzDate(when), checksumMode);
                             assertEquals(expected, actual, key + " at " + host + ", session " + session
                                     + ", checksum mode " + checksumMode);
                             compared++;
@@ -55,8 +55,30 @@ class SigV4Test {
     }
 
     @Test
-    void keysAreEncodedOnceWithSlashesKept() {
+    void listQueriesAreSignedAsTheSdkSignsThem() {
+        SigV4 ours = new SigV4();
+        long when = Instant.parse("2026-11-29T12:00:00Z").toEpochMilli();
+        for (String prefix : KEYS) {
+            // ListObjectsV2's parameters, sorted by name as the canonical query wants them
+            java.util.Map<String, String> params = new java.util.TreeMap<>(java.util.Map.of("list-type", "2",
+                    "max-keys", "1000", "prefix", prefix, "delimiter", "/", "continuation-token", "1ueGcxLPRx1Tr/X+=",
+                    "start-after", prefix + "/0 1.jpg"));
+            StringBuilder query = new StringBuilder();
+            params.forEach((k, v) -> query.append(query.length() == 0 ? "" : "&").append(k).append('=')
+                    .append(SigV4.encodeQuery(v)));
+            for (String host : List.of("bucket.s3.eu-west-3.amazonaws.com", "127.0.0.1:9000")) {
+                String path = host.contains(":") ? "/bucket" : "/";
+                assertEquals(sdkAuthorization(host, path, params, null, false, when),
+                        ours.authorization("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", null, "eu-west-3",
+                                host, path, query.toString(), SigV4.amzDate(when), false), prefix + " at " + host);
+            }
+        }
+    }
+
+    @Test
+    void keysAreEncodedOnceWithSlashesKeptAndQueryValuesWithSlashesEncoded() {
         assertEquals("a/b%20c/%2B%3D%26/%25%2A/%C3%A9~-_.", SigV4.encodeKey("a/b c/+=&/%*/é~-_."));
+        assertEquals("a%2Fb%20c%2F", SigV4.encodeQuery("a/b c/"));
     }
 
     @Test
@@ -65,7 +87,8 @@ class SigV4Test {
         assertEquals("19700101T000000Z", SigV4.amzDate(0));
     }
 
-    private static String sdkAuthorization(String host, String path, String token, boolean checksumMode, long when) {
+    private static String sdkAuthorization(String host, String path, java.util.Map<String, String> query, String token,
+                                           boolean checksumMode, long when) {
         int colon = host.indexOf(':');
         SdkHttpRequest.Builder request = SdkHttpRequest.builder().method(SdkHttpMethod.GET).protocol("https")
                 .host(colon < 0 ? host : host.substring(0, colon)).encodedPath(path);
@@ -74,6 +97,9 @@ class SigV4Test {
         }
         if (checksumMode) {
             request.putHeader("x-amz-checksum-mode", "ENABLED");
+        }
+        if (query != null) {
+            query.forEach(request::putRawQueryParameter);
         }
         AwsCredentialsIdentity identity = token == null
                 ? AwsCredentialsIdentity.create("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
