@@ -42,8 +42,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * a self-signed S3Proxy certificate, trusted by the child through {@code javax.net.ssl.trustStore} for
  * Java's TLS and {@code SSL_CERT_FILE} for the CRT's.
  *
- * <p>Variants: {@code orchard-crt}, {@code orchard-apache} (Orchard's {@code S3Storage.readAllBytes} with
- * {@code -Dorchard.s3.http-client=crt|apache}), {@code orchard} (its default), and bare SDK clients
+ * <p>Variants: {@code orchard} (Orchard's {@code S3Storage.readAllBytes} as it runs by default: the lean GET),
+ * {@code orchard-apache}, {@code orchard-crt} (the same through the SDK client, {@code -Dorchard.s3.get=sdk},
+ * with {@code -Dorchard.s3.http-client=apache|crt}), and bare SDK clients
  * {@code apache}, {@code urlconn}, {@code crt}, {@code crt-s3} (the CRT-based {@code S3AsyncClient}).
  */
 public final class S3GetProbe {
@@ -59,7 +60,7 @@ public final class S3GetProbe {
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "2"));
         List<String> protocols = List.of(a.getOrDefault("protocols", "http").split(","));
         boolean tls = protocols.contains("https");
-        List<String> variants = List.of(a.getOrDefault("variants", "orchard-apache,orchard-crt").split(","));
+        List<String> variants = List.of(a.getOrDefault("variants", "orchard,orchard-apache").split(","));
         Path jar = Paths.get(a.getOrDefault("s3proxy-jar", "core/target/s3proxy/s3proxy.jar"));
 
         try (S3ProxyProcess server = S3ProxyProcess.start(jar, tls)) {
@@ -191,6 +192,7 @@ public final class S3GetProbe {
         switch (variant) {
             case "orchard", "orchard-apache", "orchard-crt": {
                 if (!variant.equals("orchard")) {
+                    System.setProperty("orchard.s3.get", "sdk");
                     System.setProperty("orchard.s3.http-client", variant.substring("orchard-".length()));
                 }
                 Storage st = Storages.forUri("s3://probe/x", options);
