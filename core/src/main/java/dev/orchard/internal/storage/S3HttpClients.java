@@ -17,11 +17,11 @@ import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.utils.AttributeMap;
 
 /**
- * The HTTP client under Orchard's S3 client: the AWS Common Runtime's ({@code aws-crt-client}, native
- * HTTP/1.1 + s2n TLS) where its native library loads, else the Apache client. The CRT client costs the
- * least Java code per request, which is most of what a fresh executor pays for small objects (JIT
- * warm-up): through S3Storage, 13 % (HTTP) to 28 % (HTTPS) less CPU per GET than Apache over a fresh JVM's
- * first 3,000 GETs ({@code benchmarks/README.md}, "S3 input").
+ * The HTTP client under Orchard's SDK S3 client (writes, deletes, HEAD; reads and listings too where
+ * {@link S3Get} does not take them): Apache by default, or the AWS Common Runtime's ({@code aws-crt-client},
+ * native HTTP/1.1 + s2n TLS). Through the SDK client the CRT cost 13 % (HTTP) to 28 % (HTTPS) less CPU per
+ * GET than Apache over a fresh JVM's first 3,000 GETs ({@code benchmarks/README.md}, "S3 input"); image reads
+ * now take {@link S3Get}, which costs less than either.
  *
  * <p>Chosen with the system property {@value #PROPERTY} (on executors:
  * {@code spark.executor.extraJavaOptions=-Dorchard.s3.http-client=apache}):
