@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code orchard run} from {@code s3://} to {@code s3://} on a real S3 server (S3Proxy over HTTP with SigV4 on
- * 127.0.0.1), through the same code paths as AWS (the lean GET and listing, the SDK client for writes): more than 1,000 keys (several list pages), awkward names,
- * reconciliation, and output equal to the same run on local files.
+ * 127.0.0.1), through the same code paths as AWS (the lean GET and listing, the SDK client for writes): more
+ * than 1,000 keys (several list pages), awkward names, reconciliation, and output equal to the same run on local
+ * files.
  */
 class S3RunTest {
 
