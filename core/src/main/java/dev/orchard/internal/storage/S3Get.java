@@ -278,7 +278,16 @@ final class S3Get implements AutoCloseable {
         if (options.endpoint() != null) {
             params.endpoint(options.endpoint());
         }
-        Endpoint endpoint = endpoints.resolveEndpoint(params.build()).join();
+        Endpoint endpoint;
+        try {
+            endpoint = endpoints.resolveEndpoint(params.build()).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof SdkException sdk) {
+                throw sdk; // the rules' own words, as the SDK client would report them
+            }
+            throw SdkClientException.create("Cannot resolve the S3 endpoint of bucket " + bucket + ": " + e.getCause(),
+                    e.getCause());
+        }
         String signingRegion = options.region();
         List<EndpointAuthScheme> schemes = endpoint.attribute(AwsEndpointAttribute.AUTH_SCHEMES);
         if (schemes != null && !schemes.isEmpty()) {
