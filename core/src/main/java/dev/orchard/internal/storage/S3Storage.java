@@ -52,10 +52,11 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * Amazon S3 (or an S3-compatible server) through one synchronous AWS SDK v2 client, over the Apache HTTP
- * client or, opted in, the AWS CRT's ({@link S3HttpClients}). Whole-object reads ({@link #readAllBytes}: the
- * images, one small object each) take a leaner path with the same semantics, {@link S3Get}: a SigV4-signed GET on
- * a pooled keep-alive socket, which costs a fresh executor far less CPU per image than the SDK's request
- * pipeline; {@code -Dorchard.s3.get=sdk} sends them through the SDK client too.
+ * client or, opted in, the AWS CRT's ({@link S3HttpClients}), built on first use. Whole-object reads
+ * ({@link #readAllBytes}: the images, one small object each) and listings take a leaner path with the same
+ * semantics, {@link S3Get}: SigV4-signed GETs on pooled keep-alive sockets, which cost a fresh executor far less
+ * CPU per image than the SDK's request pipeline, so a run that only lists and reads S3 never builds the SDK client;
+ * {@code -Dorchard.s3.get=sdk} sends them through the SDK client too.
  *
  * <p><b>Credentials</b> come only from the SDK's default provider chain (system properties
  * {@code aws.accessKeyId}/{@code aws.secretAccessKey}, environment {@code AWS_ACCESS_KEY_ID}/{@code
