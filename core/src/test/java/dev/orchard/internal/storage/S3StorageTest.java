@@ -99,4 +99,35 @@ class S3StorageTest extends StorageContract {
             assertTrue(reader.sdkClientBuilt(), "HEAD is the SDK's");
         }
     }
+
+    @Test
+    void sixteenThreadsReadingAtOnceEachGetTheirOwnObject() throws Exception {
+        String root = newRoot();
+        int objects = 200;
+        for (int i = 0; i < objects; i++) {
+            storage.write(Storage.join(root, "o" + i), body(i));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<Boolean>> reads = new java.util.ArrayList<>();
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < objects; i++) {
+                    int n = i;
+                    reads.add(pool.submit(() -> java.util.Arrays.equals(body(n),
+                            storage.readAllBytes(Storage.join(root, "o" + n)))));
+                }
+            }
+            for (java.util.concurrent.Future<Boolean> read : reads) {
+                assertTrue(read.get(), "a pooled connection handed one thread another's body");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static byte[] body(int n) {
+        byte[] b = new byte[1000 + 37 * n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
 }
