@@ -2,7 +2,6 @@ package dev.orchard.internal.pca;
 
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.BiFunction;
 
 /**
  * The leading eigenpairs of a symmetric positive semi-definite d × d matrix C (a covariance), without the O(d³)
@@ -45,6 +44,15 @@ final class TopEigen {
     /** A vector whose norm falls below this fraction of its norm before projection is linearly dependent. */
     static final double DEPENDENT = 1e-10;
 
+    /**
+     * Symmetric eigensolver for the projected matrices: at least the {@code count} leading eigenpairs of the m × m
+     * row-major {@code a} (which it may modify), values descending, vectors as rows.
+     */
+    @FunctionalInterface
+    interface Projected {
+        Pca.Eigen leading(double[] a, int m, int count);
+    }
+
     /** Leading eigenpairs (values descending, unit vectors), and a line on the work done. */
     record Result(double[] values, double[][] vectors, String detail) {}
 
@@ -60,8 +68,8 @@ final class TopEigen {
     private final double[] c;
     private final int d;
     private final DenseOps ops;
-    /** Symmetric eigendecomposition of a small m × m row-major matrix: values descending, vectors as rows. */
-    private final BiFunction<double[], Integer, Pca.Eigen> small;
+    /** The leading eigenpairs of the small projected matrices. */
+    private final Projected small;
     private final Random rnd = new Random(42);
 
     private double[] q = new double[0];
@@ -71,12 +79,18 @@ final class TopEigen {
     private int m;
     private int products;
     private int restarts;
+    private int blockOverride;
+    private long productNanos;
+    private long orthNanos;
+    private long ritzNanos;
+    private int ritzSteps;
+    private int capacityOverride;
 
     /**
      * @param c     the d × d symmetric matrix, full (both triangles). Not modified.
-     * @param small the dense eigensolver for the projected matrices (values descending, clamped at 0 is NOT wanted)
+     * @param small the dense eigensolver for the projected matrices
      */
-    TopEigen(double[] c, int d, DenseOps ops, BiFunction<double[], Integer, Pca.Eigen> small) {
+    TopEigen(double[] c, int d, DenseOps ops, Projected small) {
         this.c = c;
         this.d = d;
         this.ops = ops;
@@ -102,24 +116,86 @@ final class TopEigen {
 
     /** Basis capacity for {@code want} pairs in blocks of {@code b}. */
     static int capacity(int want, int b, int d) {
-        return Math.min(d, 4 * want + 4 * b);
+        return Math.min(d, Math.max(4 * want + 4 * b, 12 * want));
+    }
+
+    /** Forces the block width (tests, benchmarks); 0: {@link #blockWidth}. */
+    TopEigen withBlock(int width) {
+        this.blockOverride = width;
+        return this;
+    }
+
+    /** Forces the basis capacity, to exercise thick restarts (tests); 0: {@link #capacity}. */
+    TopEigen withCapacity(int columns) {
+        this.capacityOverride = columns;
+        return this;
+    }
+
+    private int capacityFor(int want, int b) {
+        return capacityOverride > 0 ? Math.min(d, Math.max(capacityOverride, want + 2 * b)) : capacity(want, b, d);
     }
 
     private Result run(int want, double targetSum, double total, int maxWant) throws NotConverged {
         boolean byFraction = total > 0;
-        int b = blockWidth(want, d);
-        grow(capacity(want, b, d));
+        int b = Math.min(d, blockOverride > 0 ? blockOverride : blockWidth(want, d));
+        grow(capacityFor(want, b));
         int productBudget = 2 * d; // beyond this a full decomposition is cheaper
-        double[] cand = new double[d * b];
+        double[] cand = new double[d * b]; // C Q_last, projected off the basis
+        double[] next = new double[d * b]; // the next block, orthonormal to the basis
+        double[] bmat = new double[b * b]; // cand = next · B (column-major, upper triangular)
         for (int i = 0; i < cand.length; i++) {
             cand[i] = rnd.nextGaussian();
         }
-        int candCols = b;
+        int nNext = orthonormalizeBlock(cand, next, Math.min(b, d), bmat);
+        int nextCheck = Math.min(d, want + b); // basis size of the next Rayleigh–Ritz
+        int localFrom = 0; // first column of the blocks the next product is not orthogonal to in exact arithmetic
+        double prevRes = Double.NaN;
+        int prevAt = 0;
         while (true) {
-            int added = appendBlock(cand, candCols, Math.min(b, d - m));
-            if (m < Math.min(d, want + b) && added > 0) {
-                System.arraycopy(w, (m - added) * d, cand, 0, added * d);
-                candCols = added;
+            // append the next block and its products with C
+            int lastOff = m;
+            int lastCols = nNext;
+            System.arraycopy(next, 0, q, m * d, nNext * d);
+            long t0 = System.nanoTime();
+            ops.symm(c, d, q, m * d, nNext, w, m * d);
+            products += nNext;
+            long t1 = System.nanoTime();
+            productNanos += t1 - t0;
+            m += nNext;
+            // the block after it: C Q_last projected off the basis (its coefficients are T's new columns), then
+            // orthonormalized, R_last = Q_next B. C Q = Q T + R_last E^T holds, so the residual of a Ritz pair
+            // (θ, Q y) is ||B y_last|| without any product in d dimensions.
+            // First against the blocks C Q_last can have a large component on in exact arithmetic (the last two, or
+            // after a restart the kept Ritz vectors too), then once against the whole basis: the rounding-level
+            // components a three-term recurrence lets grow (full reorthogonalization).
+            double[] h = new double[m * lastCols];
+            System.arraycopy(w, lastOff * d, cand, 0, lastCols * d);
+            int local = m - localFrom;
+            double[] hl = new double[local * lastCols];
+            ops.atb(q, localFrom * d, d, local, cand, 0, lastCols, hl, 0, local);
+            ops.addQh(-1.0, q, localFrom * d, d, local, hl, 0, local, cand, 0, lastCols);
+            ops.atb(q, d, m, cand, 0, lastCols, h, 0, m);
+            ops.addQh(-1.0, q, d, m, h, 0, m, cand, 0, lastCols);
+            for (int j = 0; j < lastCols; j++) {
+                for (int i = 0; i < local; i++) {
+                    h[localFrom + i + j * m] += hl[i + j * local];
+                }
+            }
+            localFrom = lastOff;
+            for (int j = 0; j < lastCols; j++) {
+                for (int i = 0; i < m; i++) {
+                    double val = h[i + j * m];
+                    t[i * cap + (lastOff + j)] = val;
+                    t[(lastOff + j) * cap + i] = val;
+                }
+            }
+            int room = d - m;
+            nNext = room == 0 ? 0 : orthonormalizeBlock(cand, next, Math.min(lastCols, room), bmat);
+            // the residual estimate holds when the whole residual block was kept (or the space is spanned)
+            boolean estimateValid = m == d || nNext == lastCols;
+            orthNanos += System.nanoTime() - t1;
+            boolean mustRestart = m < d && m + b > cap;
+            if (m < nextCheck && !mustRestart && m < d) {
                 continue;
             }
             // Rayleigh–Ritz on the basis
@@ -129,31 +205,34 @@ final class TopEigen {
                     tm[i * m + j] = 0.5 * (t[i * cap + j] + t[j * cap + i]);
                 }
             }
-            Pca.Eigen ritz = small.apply(tm, m);
-            int keep = Math.min(m, want + b);
-            double[] s = new double[m * keep]; // column-major m × keep
-            for (int j = 0; j < keep; j++) {
-                System.arraycopy(ritz.vectors()[j], 0, s, j * m, m);
-            }
-            double[] v = new double[d * keep];
-            double[] ws = new double[d * keep];
-            ops.addQh(1.0, q, d, m, s, 0, m, v, 0, keep);
-            ops.addQh(1.0, w, d, m, s, 0, m, ws, 0, keep);
-            double[] theta = Arrays.copyOf(ritz.values(), keep);
+            long t2 = System.nanoTime();
+            Pca.Eigen ritz = small.leading(tm, m, Math.min(m, want + b));
+            ritzNanos += System.nanoTime() - t2;
+            ritzSteps++;
+            double[] theta = ritz.values();
             double scale = Math.max(theta[0], Double.MIN_NORMAL);
+            int keep = Math.min(m, want + b);
             double[] res = new double[keep];
             int converged = 0;
-            double worst = 0;
             for (int j = 0; j < keep; j++) {
-                double r2 = 0;
-                for (int p = 0; p < d; p++) {
-                    double e = ws[j * d + p] - theta[j] * v[j * d + p];
-                    r2 += e * e;
+                if (m == d) {
+                    res[j] = 0;
+                } else if (!estimateValid) {
+                    res[j] = Double.POSITIVE_INFINITY;
+                } else {
+                    double[] y = ritz.vectors()[j];
+                    double r2 = 0;
+                    for (int i = 0; i < lastCols; i++) {
+                        double e = 0;
+                        for (int l = i; l < lastCols; l++) {
+                            e += bmat[i + l * b] * y[lastOff + l];
+                        }
+                        r2 += e * e;
+                    }
+                    res[j] = Math.sqrt(r2) / scale;
                 }
-                res[j] = Math.sqrt(r2) / scale;
-                if (converged == j && (res[j] <= RESIDUAL_TOL || m == d)) {
+                if (converged == j && res[j] <= RESIDUAL_TOL) {
                     converged++;
-                    worst = Math.max(worst, res[j]);
                 }
             }
             int found = -1;
@@ -183,24 +262,21 @@ final class TopEigen {
                                     + " components (limit " + maxWant + ")");
                         }
                         want = (int) Math.min(maxWant, Math.max(2L * want, (long) lowerBound + 8));
-                        b = blockWidth(want, d);
-                        grow(capacity(want, b, d));
-                        if (cand.length < d * b) {
-                            cand = Arrays.copyOf(cand, d * b);
-                        }
+                        grow(capacityFor(want, b));
+                        keep = Math.min(ritz.values().length, Math.min(m, want + b));
+                        mustRestart = m < d && m + b > cap;
                     }
                 }
             } else if (converged >= want) {
                 found = want;
             }
             if (found > 0) {
-                double[][] vectors = new double[found][];
-                for (int j = 0; j < found; j++) {
-                    vectors[j] = Arrays.copyOfRange(v, j * d, (j + 1) * d);
+                // confirm with the explicit residuals ||C v − θ v|| (W S − θ Q S): the estimate assumes exact
+                // orthogonality
+                Result r = verified(ritz, found, b);
+                if (r != null) {
+                    return r;
                 }
-                String detail = String.format("block Krylov: block %d, basis %d, %d restarts, %d products with C, "
-                        + "max relative residual %.1e (%s)", b, m, restarts, products, worst, ops.name());
-                return new Result(Arrays.copyOf(theta, found), vectors, detail);
             }
             if (m == d) {
                 throw new NotConverged("the whole space was spanned without convergence");
@@ -209,38 +285,92 @@ final class TopEigen {
                 throw new NotConverged(String.format("not converged after %d products with C (%d of %d pairs, "
                         + "largest residual %.1e)", products, converged, want, max(res, converged)));
             }
-            if (m + b > cap) {
-                // thick restart: keep the leading Ritz vectors (their C-products are W S), continue from residuals
+            // the next Rayleigh–Ritz: where the residual's recent rate of decrease says it reaches the tolerance,
+            // halved (convergence speeds up), between one block and a quarter of the basis
+            double worst = max(res, 0, Math.min(want, keep));
+            int step = Math.max(b, m / 4);
+            if (found <= 0 && prevRes > worst && worst > 0 && Double.isFinite(worst) && m > prevAt) {
+                double rate = Math.log(prevRes / worst) / (m - prevAt);
+                double need = Math.log(worst / RESIDUAL_TOL) / rate;
+                step = (int) Math.max(b, Math.min(step, need / 2));
+            } else if (found > 0) {
+                step = b; // the estimate said converged but the explicit residuals did not: one more block
+            }
+            prevRes = worst;
+            prevAt = m;
+            nextCheck = Math.min(d, m + step);
+            if (mustRestart) {
+                // thick restart (Krylov–Schur): keep the leading Ritz vectors V = Q S (their C-products are W S);
+                // their residuals lie in the span of the next block, which is orthogonal to them and stays next
                 restarts++;
-                keep = Math.min(keep, cap - b);
-                System.arraycopy(v, 0, q, 0, keep * d);
-                System.arraycopy(ws, 0, w, 0, keep * d);
+                int kept = Math.min(keep, cap - b);
+                double[] s = ritzColumns(ritz, kept);
+                double[] v = new double[d * kept];
+                double[] ws = new double[d * kept];
+                ops.addQh(1.0, q, d, m, s, 0, m, v, 0, kept);
+                ops.addQh(1.0, w, d, m, s, 0, m, ws, 0, kept);
+                System.arraycopy(v, 0, q, 0, kept * d);
+                System.arraycopy(ws, 0, w, 0, kept * d);
                 Arrays.fill(t, 0.0);
-                for (int j = 0; j < keep; j++) {
+                for (int j = 0; j < kept; j++) {
                     t[j * cap + j] = theta[j];
                 }
-                m = keep;
-                candCols = 0;
-                for (int j = converged; j < keep && candCols < b; j++, candCols++) {
-                    for (int p = 0; p < d; p++) {
-                        cand[candCols * d + p] = ws[j * d + p] - theta[j] * v[j * d + p];
-                    }
-                }
-                for (; candCols < b; candCols++) {
-                    for (int p = 0; p < d; p++) {
-                        cand[candCols * d + p] = rnd.nextGaussian();
-                    }
-                }
-            } else {
-                System.arraycopy(w, (m - added) * d, cand, 0, added * d);
-                candCols = added;
+                m = kept;
+                localFrom = 0;
+                nextCheck = Math.min(d, Math.max(nextCheck - (prevAt - kept), m + b));
+                prevAt = m;
             }
         }
     }
 
+    /** The leading {@code n} Ritz vectors' coefficients, column-major m × n. */
+    private double[] ritzColumns(Pca.Eigen ritz, int n) {
+        double[] s = new double[m * n];
+        for (int j = 0; j < n; j++) {
+            System.arraycopy(ritz.vectors()[j], 0, s, j * m, m);
+        }
+        return s;
+    }
+
+    /** The leading {@code found} Ritz pairs if their explicit residuals are within the tolerance, else null. */
+    private Result verified(Pca.Eigen ritz, int found, int b) {
+        double[] s = ritzColumns(ritz, found);
+        double[] v = new double[d * found];
+        double[] ws = new double[d * found];
+        ops.addQh(1.0, q, d, m, s, 0, m, v, 0, found);
+        ops.addQh(1.0, w, d, m, s, 0, m, ws, 0, found);
+        double[] theta = ritz.values();
+        double scale = Math.max(theta[0], Double.MIN_NORMAL);
+        double worst = 0;
+        for (int j = 0; j < found; j++) {
+            double r2 = 0;
+            for (int p = 0; p < d; p++) {
+                double e = ws[j * d + p] - theta[j] * v[j * d + p];
+                r2 += e * e;
+            }
+            worst = Math.max(worst, Math.sqrt(r2) / scale);
+        }
+        if (worst > RESIDUAL_TOL && m < d) {
+            return null;
+        }
+        double[][] vectors = new double[found][];
+        for (int j = 0; j < found; j++) {
+            vectors[j] = Arrays.copyOfRange(v, j * d, (j + 1) * d);
+        }
+        String detail = String.format("block Krylov: block %d, basis %d, %d restarts, %d products with C, "
+                + "max relative residual %.1e (%s)", b, m, restarts, products, worst, ops.name())
+                + String.format("; %.2f s in products, %.2f s orthogonalizing, %d Rayleigh–Ritz steps %.2f s",
+                        productNanos / 1e9, orthNanos / 1e9, ritzSteps, ritzNanos / 1e9);
+        return new Result(Arrays.copyOf(theta, found), vectors, detail);
+    }
+
     private static double max(double[] a, int from) {
+        return max(a, from, a.length);
+    }
+
+    private static double max(double[] a, int from, int to) {
         double r = 0;
-        for (int i = from; i < a.length; i++) {
+        for (int i = from; i < to; i++) {
             r = Math.max(r, a[i]);
         }
         return r;
@@ -262,71 +392,65 @@ final class TopEigen {
     }
 
     /**
-     * Orthonormalizes the first {@code cols} columns of {@code cand} (modified) against the basis and each other,
-     * appends up to {@code room} of them with their products {@code C q} and the new entries of T. Dependent
-     * columns are replaced by random ones. Returns the number appended.
+     * Orthonormalizes the first {@code n} columns of {@code x} (modified; already projected off the basis) among
+     * themselves into {@code out}, column by column (classical Gram–Schmidt twice, as BLAS products), and records
+     * in {@code bmat} (column-major b × b, b = its side) the upper triangular factor with {@code x = out · B}. A
+     * column that is numerically dependent is replaced by a random direction orthogonal to the basis and the
+     * columns before it (its B column is then its small remainder). Returns n.
      */
-    private int appendBlock(double[] cand, int cols, int room) {
-        int nb = Math.min(cols, room);
-        if (nb <= 0) {
-            return 0;
-        }
-        double[] h = new double[Math.max(1, m) * nb];
-        double[] norm0 = new double[nb];
-        for (int j = 0; j < nb; j++) {
-            norm0[j] = norm(cand, j * d);
-        }
-        for (int pass = 0; pass < 2; pass++) {
-            ops.atb(q, d, m, cand, 0, nb, h, 0, Math.max(1, m));
-            ops.addQh(-1.0, q, d, m, h, 0, Math.max(1, m), cand, 0, nb);
-        }
-        int base = m * d;
-        double[] hj = new double[Math.max(1, nb)];
-        for (int j = 0; j < nb; j++) {
+    private int orthonormalizeBlock(double[] x, double[] out, int n, double[] bmat) {
+        int b = (int) Math.round(Math.sqrt(bmat.length));
+        Arrays.fill(bmat, 0.0);
+        double[] hj = new double[Math.max(1, n)];
+        for (int j = 0; j < n; j++) {
             int o = j * d;
+            double norm0 = norm(x, o);
+            for (int pass = 0; pass < 2 && j > 0; pass++) {
+                ops.atb(out, 0, d, j, x, o, 1, hj, 0, j);
+                ops.addQh(-1.0, out, 0, d, j, hj, 0, j, x, o, 1);
+                for (int i = 0; i < j; i++) {
+                    bmat[i + j * b] += hj[i];
+                }
+            }
+            double nrm = norm(x, o);
+            bmat[j + j * b] = nrm;
+            if (nrm > DEPENDENT * norm0 && nrm > 0) {
+                scaleInto(x, out, o, 1.0 / nrm);
+                continue;
+            }
             for (int attempt = 0; ; attempt++) {
-                // against the block's columns already appended: classical Gram–Schmidt twice, as BLAS products
-                for (int pass = 0; pass < 2 && j > 0; pass++) {
-                    ops.atb(q, base, d, j, cand, o, 1, hj, 0, j);
-                    ops.addQh(-1.0, q, base, d, j, hj, 0, j, cand, o, 1);
-                }
-                double nrm = norm(cand, o);
-                if (nrm > DEPENDENT * norm0[j] && nrm > 0) {
-                    for (int p = 0; p < d; p++) {
-                        q[base + o + p] = cand[o + p] / nrm;
-                    }
-                    break;
-                }
                 if (attempt > 3) {
                     throw new IllegalStateException("cannot extend a Krylov basis of " + (m + j) + " vectors in "
                             + d + " dimensions");
                 }
-                // dependent: a fresh random direction, projected off the basis
+                // dependent: a fresh random direction, projected off the basis and the block's columns before it
                 for (int p = 0; p < d; p++) {
-                    cand[o + p] = rnd.nextGaussian();
+                    x[o + p] = rnd.nextGaussian();
                 }
-                norm0[j] = norm(cand, o);
-                double[] h1 = new double[Math.max(1, m)];
+                double n0 = norm(x, o);
+                double[] h1 = new double[Math.max(1, Math.max(m, j))];
                 for (int pass = 0; pass < 2; pass++) {
-                    ops.atb(q, d, m, cand, o, 1, h1, 0, Math.max(1, m));
-                    ops.addQh(-1.0, q, d, m, h1, 0, Math.max(1, m), cand, o, 1);
+                    ops.atb(q, d, m, x, o, 1, h1, 0, Math.max(1, m));
+                    ops.addQh(-1.0, q, d, m, h1, 0, Math.max(1, m), x, o, 1);
+                    if (j > 0) {
+                        ops.atb(out, 0, d, j, x, o, 1, h1, 0, j);
+                        ops.addQh(-1.0, out, 0, d, j, h1, 0, j, x, o, 1);
+                    }
+                }
+                double r = norm(x, o);
+                if (r > DEPENDENT * n0 && r > 0) {
+                    scaleInto(x, out, o, 1.0 / r);
+                    break;
                 }
             }
         }
-        ops.symm(c, d, q, base, nb, w, base);
-        products += nb;
-        int newM = m + nb;
-        double[] tn = new double[newM * nb]; // column-major newM × nb: T[:, m..newM)
-        ops.atb(q, d, newM, w, base, nb, tn, 0, newM);
-        for (int j = 0; j < nb; j++) {
-            for (int i = 0; i < newM; i++) {
-                double val = tn[i + j * newM];
-                t[i * cap + (m + j)] = val;
-                t[(m + j) * cap + i] = val;
-            }
+        return n;
+    }
+
+    private void scaleInto(double[] x, double[] out, int off, double s) {
+        for (int p = 0; p < d; p++) {
+            out[off + p] = x[off + p] * s;
         }
-        m = newM;
-        return nb;
     }
 
     private double norm(double[] x, int off) {

@@ -81,6 +81,38 @@ class TopEigenTest {
         }
     }
 
+    @ParameterizedTest(name = "block {0}, capacity {1}")
+    @CsvSource({
+        "8, 0",     // narrow blocks, no restart
+        "8, 90",    // thick restarts with a one-block margin above the 30 + 8 kept Ritz vectors
+        "24, 110",  // wide blocks and restarts
+    })
+    void thickRestartsAndOtherBlockWidthsGiveTheSamePairs(int block, int capacity) {
+        int d = 400;
+        int k = 30;
+        Moments m = moments(6000, d, 60, 0.5, 77);
+        double[] cov = m.covariance();
+        Pca.Eigen full = Pca.ejmlEigen(m.covariance(), d);
+        TopEigen solver = new TopEigen(cov, d, DenseOps.best(), Pca::smallEigen).withBlock(block);
+        if (capacity > 0) {
+            solver.withCapacity(capacity);
+        }
+        TopEigen.Result r;
+        try {
+            r = solver.leading(k);
+        } catch (TopEigen.NotConverged e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+        assertEquals(capacity > 0, !r.detail().contains(" 0 restarts"), r.detail());
+        for (int j = 0; j < k; j++) {
+            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], r.detail() + " " + j);
+            double[] v = r.vectors()[j].clone();
+            Pca.normalizeAndOrient(v);
+            double diff = PcaReference.maxDiffUpToSign(full.vectors()[j], v);
+            assertTrue(diff < COMPONENT_ABS, r.detail() + ": component " + j + " differs by " + diff);
+        }
+    }
+
     @Test
     void varianceFractionPicksTheSameKAsTheFullDecomposition() {
         Moments m = moments(5000, 400, 40, 3, 8);
