@@ -41,8 +41,16 @@ final class TopEigen {
     /** Block width bounds. */
     static final int MIN_BLOCK = 8;
     static final int MAX_BLOCK = 64;
+    /**
+     * The basis and its products with C are each at most this many doubles (64 MiB) unless {@code 4 (want + b)}
+     * vectors need more: the unrestarted basis reaches about 13 k vectors on the benchmark's slowly decaying
+     * spectrum.
+     */
+    static final int MAX_BASIS_DOUBLES = 1 << 23;
     /** A vector whose norm falls below this fraction of its norm before projection is linearly dependent. */
     static final double DEPENDENT = 1e-10;
+    /** CholeskyQR2 is used on a block while each column keeps at least this fraction of its norm off the others. */
+    static final double CHOLESKY_QR_MIN = 1e-5;
 
     /**
      * Symmetric eigensolver for the projected matrices: at least the {@code count} leading eigenpairs of the m × m
@@ -116,7 +124,7 @@ final class TopEigen {
 
     /** Basis capacity for {@code want} pairs in blocks of {@code b}. */
     static int capacity(int want, int b, int d) {
-        return Math.min(d, Math.max(4 * want + 4 * b, 12 * want));
+        return Math.min(d, Math.max(4 * (want + b), Math.min(16 * want, MAX_BASIS_DOUBLES / d)));
     }
 
     /** Forces the block width (tests, benchmarks); 0: {@link #blockWidth}. */
@@ -400,6 +408,9 @@ final class TopEigen {
      */
     private int orthonormalizeBlock(double[] x, double[] out, int n, double[] bmat) {
         int b = (int) Math.round(Math.sqrt(bmat.length));
+        if (n > 1 && choleskyQr(x, out, n, bmat, b)) {
+            return n;
+        }
         Arrays.fill(bmat, 0.0);
         double[] hj = new double[Math.max(1, n)];
         for (int j = 0; j < n; j++) {
@@ -445,6 +456,76 @@ final class TopEigen {
             }
         }
         return n;
+    }
+
+    /**
+     * CholeskyQR2 (two rounds of {@code X = Y R}, R the Cholesky factor of {@code X^T X}), as BLAS products:
+     * orthonormal to rounding for well-conditioned blocks; false, {@code x} unchanged, when the block is too
+     * close to dependent (condition above ~1e5), for the column-wise path.
+     */
+    private boolean choleskyQr(double[] x, double[] out, int n, double[] bmat, int b) {
+        double[] backup = Arrays.copyOf(x, n * d);
+        double[] r1 = choleskyRound(x, out, n);
+        double[] r2 = r1 == null ? null : choleskyRound(out, x, n);
+        if (r2 == null) {
+            System.arraycopy(backup, 0, x, 0, n * d);
+            return false;
+        }
+        System.arraycopy(x, 0, out, 0, n * d);
+        System.arraycopy(backup, 0, x, 0, n * d);
+        Arrays.fill(bmat, 0.0);
+        for (int j = 0; j < n; j++) { // B = R2 R1, both upper triangular
+            for (int i = 0; i <= j; i++) {
+                double sum = 0;
+                for (int l = i; l <= j; l++) {
+                    sum += r2[i + l * n] * r1[l + j * n];
+                }
+                bmat[i + j * b] = sum;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code to = from R^-1} with {@code R^T R = from^T from} (column-major n × n upper triangular R returned), or
+     * null when the Cholesky factorization shows a condition above ~1e5 ({@code to} then undefined).
+     */
+    private double[] choleskyRound(double[] from, double[] to, int n) {
+        System.arraycopy(from, 0, to, 0, n * d);
+        double[] g = new double[n * n];
+        ops.atb(to, d, n, from, 0, n, g, 0, n);
+        double[] r = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i <= j; i++) {
+                double sum = g[i + j * n];
+                for (int l = 0; l < i; l++) {
+                    sum -= r[l + i * n] * r[l + j * n];
+                }
+                if (i < j) {
+                    r[i + j * n] = sum / r[i + i * n];
+                } else {
+                    // the remaining norm of column j after removing the others: relative to its norm, 1/condition
+                    if (!(sum > CHOLESKY_QR_MIN * CHOLESKY_QR_MIN * g[j + j * n])) {
+                        return null;
+                    }
+                    r[j + j * n] = Math.sqrt(sum);
+                }
+            }
+        }
+        double[] inv = new double[n * n]; // R^-1, upper triangular
+        for (int j = 0; j < n; j++) {
+            inv[j + j * n] = 1.0 / r[j + j * n];
+            for (int i = j - 1; i >= 0; i--) {
+                double sum = 0;
+                for (int l = i + 1; l <= j; l++) {
+                    sum += r[i + l * n] * inv[l + j * n];
+                }
+                inv[i + j * n] = -sum / r[i + i * n];
+            }
+        }
+        Arrays.fill(to, 0, n * d, 0.0);
+        ops.addQh(1.0, from, d, n, inv, 0, n, to, 0, n);
+        return r;
     }
 
     private void scaleInto(double[] x, double[] out, int off, double s) {
