@@ -221,11 +221,9 @@ final class TopEigen {
                 continue;
             }
             // Rayleigh–Ritz on the basis
-            double[] tm = new double[m * m];
+            double[] tm = new double[m * m]; // T is symmetric: each coefficient is written to both places
             for (int i = 0; i < m; i++) {
-                for (int j = 0; j < m; j++) {
-                    tm[i * m + j] = 0.5 * (t[i * cap + j] + t[j * cap + i]);
-                }
+                System.arraycopy(t, i * cap, tm, i * m, m);
             }
             long t2 = System.nanoTime();
             Pca.Eigen ritz = small.leading(tm, m, Math.min(m, want + b));
