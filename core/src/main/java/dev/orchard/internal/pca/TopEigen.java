@@ -20,7 +20,7 @@ import java.util.Random;
  * and its vector within {@code ||r_j|| / gap_j} (radians) of the exact ones (Davis–Kahan), i.e. ≤ 1e-9 wherever
  * the gap to the neighbouring eigenvalues is ≥ 1 % of λ_1 — what {@code TopEigenTest} asks on spectra with 3 %
  * relative gaps, so the tolerance is not looser. (Looser would save little: Krylov convergence speeds up at the
- * end; on the benchmark below 1e-9 → 1e-11 costs one or two of 26 blocks.) The answer is confirmed with the
+ * end; on the benchmark below 1e-9 → 1e-11 costs two of 33 blocks.) The answer is confirmed with the
  * explicit residuals {@code ||W s_j − θ_j Q s_j||} before it is returned. Rayleigh–Ritz (LAPACK {@code dsyevr},
  * only the wanted vectors) runs from m = want + b on, then where the residual's last rate of decrease puts the
  * tolerance, at most a quarter of the basis ahead. When the basis reaches its capacity (at least
@@ -31,15 +31,18 @@ import java.util.Random;
  * eigenvalues sum to {@code fraction × total}, total being the trace: the number wanted doubles until it is
  * reached, up to {@code maxWant}.
  *
- * <p><b>Cost.</b> About {@code 2 d² p} flops for p block products with C (p ≈ 2–4 k on CNN-feature spectra) plus
- * {@code 4 d m²} for the reorthogonalization (m the basis size), against ≈ {@code 9 d³} for a full decomposition
- * with vectors. Measured (2-core machine, {@code benchmarks/README.md}, "PCA: Orchard vs Spark MLlib RowMatrix vs
- * numpy/OpenBLAS"): d = 4096, k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 950 products, 2.1 s against
- * 10.6–11.4 s for LAPACK {@code dsyevd} (≈ 5×) and 122 s for TensorFlow's {@code SelfAdjointEigV2} (≈ 57×);
- * d = 1280, k = 50: ≈ 1.4× faster than {@code dsyevd}. So the crossover with a native LAPACK lies near k ≈ d / 25
- * on slowly decaying spectra, and near d / 8 against TensorFlow/EJML; {@code AUTO} uses top-k for k ≤ d / 8, and for
- * a variance fraction only when the covariance's effective rank is ≤ d / 16
- * ({@link dev.orchard.PcaOptions.Eigensolver#AUTO}, {@code Pca.effectiveRank}).
+ * <p><b>Cost.</b> About {@code 2 d² p} flops for p products with C (p ≈ 10 k on the slowly decaying spectrum
+ * below, far fewer on steep ones) plus {@code 2 d m²} for the reorthogonalization (m the final basis size) and one
+ * m × m tridiagonalization per Rayleigh–Ritz step, against ≈ {@code 9 d³} for a full decomposition with vectors.
+ * Measured (2-core machine, one OpenBLAS thread for both, {@code benchmarks/README.md}, "PCA: Orchard vs Spark
+ * MLlib RowMatrix vs numpy/OpenBLAS"), the driver step of a fit (covariance from the moments included): d = 4096,
+ * k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 528 products, 1.04–1.14 s (0.70 s of it the products at
+ * {@code dgemm} speed, 0.14 s reorthogonalizing, 0.09 s Rayleigh–Ritz) against 9.9–10.3 s for LAPACK
+ * {@code dsyevd}, ≈ 9×; k = 200 / 400: 3.1 / 4.1 s, ≈ 3× / 2.3× faster than {@code dsyevd} (single runs);
+ * d = 1280, k = 50: 0.15 s vs 0.39–0.42 s, 2.7×. So the crossover with a native LAPACK lies beyond k = d / 10
+ * at d = 4096 on slowly decaying spectra; {@code AUTO} uses top-k for k ≤ d / 8, and for a variance fraction only
+ * when the covariance's effective rank is ≤ d / 16 ({@link dev.orchard.PcaOptions.Eigensolver#AUTO},
+ * {@code Pca.effectiveRank}).
  *
  * <p>Not thread-safe (one call at a time per instance); holds no resources.
  */
@@ -52,8 +55,8 @@ final class TopEigen {
     static final int MAX_BLOCK = 64;
     /**
      * The basis and its products with C are each at most this many doubles (64 MiB) unless {@code 4 (want + b)}
-     * vectors need more: the unrestarted basis reaches about 13 k vectors on the benchmark's slowly decaying
-     * spectrum.
+     * vectors need more: the unrestarted basis reaches 10–13 k vectors (blocks of 16–25) on the benchmark's
+     * slowly decaying spectrum.
      */
     static final int MAX_BASIS_DOUBLES = 1 << 23;
     /** A vector whose norm falls below this fraction of its norm before projection is linearly dependent. */
