@@ -323,7 +323,7 @@ final class TopEigen {
             // the next Rayleigh–Ritz: where the residual's last rate of decrease says it reaches the tolerance
             // (convergence only speeds up, and one Rayleigh–Ritz of the full basis costs about as much as a block
             // of products), between one block and a quarter of the basis ahead
-            double worst = max(res, 0, Math.min(want, keep));
+            double worst = max(res, 0, Math.min(Math.min(want, keep), res.length)); // want may have grown
             int step = Math.max(b, m / 4);
             if (found <= 0 && prevRes > worst && worst > 0 && Double.isFinite(worst) && m > prevAt) {
                 double rate = Math.log(prevRes / worst) / (m - prevAt);

@@ -157,6 +157,40 @@ class TopEigenTest {
     }
 
     @Test
+    void withoutNativeLinearAlgebraAVarianceFractionGivesTheSamePairs() {
+        // Java products and EJML for the projected problems (all m pairs, not just the wanted ones): what runs
+        // where no optimized BLAS/LAPACK is installed
+        int d = 400;
+        Moments m = moments(5000, d, 40, 3, 8);
+        double[] cov = m.covariance();
+        double total = 0;
+        for (int i = 0; i < d; i++) {
+            total += cov[i * d + i];
+        }
+        Pca.Eigen full = Pca.ejmlEigen(m.covariance(), d);
+        TopEigen.Result r;
+        try {
+            r = new TopEigen(cov, d, DenseOps.java(), (a, n, count) -> Pca.ejmlEigen(a, n))
+                    .byFraction(0.9, total, 0, d / 2);
+        } catch (TopEigen.NotConverged e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+        int k = r.values().length;
+        double cum = 0;
+        int fullK = 0;
+        while (cum < 0.9 * total) {
+            cum += full.values()[fullK++];
+        }
+        assertEquals(fullK, k, r.detail());
+        for (int j = 0; j < k; j++) {
+            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], r.detail() + " " + j);
+            double[] v = r.vectors()[j].clone();
+            Pca.normalizeAndOrient(v);
+            assertTrue(PcaReference.maxDiffUpToSign(full.vectors()[j], v) < COMPONENT_ABS, r.detail() + " " + j);
+        }
+    }
+
+    @Test
     void aFlatSpectrumNeedingMostComponentsFallsBackToTheFullSolverAndSaysSo() {
         int d = 300;
         Random rnd = new Random(3);
