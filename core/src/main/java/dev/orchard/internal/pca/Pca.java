@@ -396,6 +396,48 @@ public final class Pca {
         return NativeLinalg.get().lapack() != null ? lapackEigen(a, m) : ejmlEigen(a, m);
     }
 
+    /**
+     * The (at least) {@code count} leading eigenpairs of the small m × m symmetric row-major {@code a} (modified):
+     * {@link TopEigen}'s Rayleigh–Ritz steps. LAPACK {@code dsyevr} (MRRR: tridiagonalization, then only the
+     * wanted vectors) when the native LAPACK is loaded, else (or should it fail) all m pairs by
+     * {@link #smallEigen(double[], int)}.
+     */
+    static Eigen smallEigen(double[] a, int m, int count) {
+        LAPACK lapack = NativeLinalg.get().lapack();
+        if (lapack == null || count >= m) {
+            return smallEigen(a, m);
+        }
+        double[] copy = a.clone();
+        double[] w = new double[m];
+        double[] z = new double[m * m]; // the bindings check the sizes LAPACK needs for all m vectors
+        int[] isuppz = new int[2 * m];
+        intW found = new intW(0);
+        intW info = new intW(0);
+        double[] workQuery = new double[1];
+        int[] iworkQuery = new int[1];
+        lapack.dsyevr("V", "I", "L", m, a, m, 0.0, 0.0, m - count + 1, m, 0.0, found, w, z, m, isuppz,
+                workQuery, -1, iworkQuery, -1, info);
+        if (info.val == 0) {
+            double[] work = new double[Math.max(1, (int) workQuery[0])];
+            int[] iwork = new int[Math.max(1, iworkQuery[0])];
+            lapack.dsyevr("V", "I", "L", m, a, m, 0.0, 0.0, m - count + 1, m, 0.0, found, w, z, m, isuppz,
+                    work, work.length, iwork, iwork.length, info);
+        }
+        if (info.val != 0 || found.val != count) {
+            return smallEigen(copy, m);
+        }
+        double[] values = new double[count];
+        double[][] vectors = new double[count][];
+        for (int r = 0; r < count; r++) {
+            int i = count - 1 - r; // ascending in LAPACK
+            values[r] = Math.max(0.0, w[i]);
+            double[] v = Arrays.copyOfRange(z, i * m, (i + 1) * m);
+            normalizeAndOrient(v);
+            vectors[r] = v;
+        }
+        return new Eigen(values, vectors);
+    }
+
     static Eigen tensorFlowEigen(double[] a, int d) {
         double[][] r = TensorFlowEigen.decompose(a, d);
         double[] raw = r[0];

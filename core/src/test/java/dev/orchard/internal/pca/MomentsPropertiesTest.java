@@ -148,6 +148,36 @@ class MomentsPropertiesTest {
         assertMatchesReference(m, x, MOMENT_REL + OFFSET_REL_PER_UNIT * 1e4);
     }
 
+    @Property(tries = 12)
+    void fullCovarianceIsSymmetricAndMatchesATwoPassComputation(@ForAll @IntRange(min = 1, max = 200) int d,
+            @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = 30;
+        double[][] x = rows(rnd, n, d, 5);
+        Moments m = Moments.empty();
+        for (double[] r : x) {
+            m.add(r);
+        }
+        double[] cov = m.covariance();
+        double[] mean = new double[d];
+        for (double[] r : x) {
+            for (int i = 0; i < d; i++) {
+                mean[i] += r[i] / n;
+            }
+        }
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double ref = 0;
+                for (double[] r : x) {
+                    ref += (r[i] - mean[i]) * (r[j] - mean[j]);
+                }
+                ref /= n - 1;
+                assertEquals(ref, cov[i * d + j], 1e-9 * (1 + Math.abs(ref)), "(" + i + ", " + j + ")");
+                assertEquals(cov[j * d + i], cov[i * d + j], 0.0, "symmetry (" + i + ", " + j + ")");
+            }
+        }
+    }
+
     @Property(tries = 60)
     void eigendecompositionReconstructsCovarianceWithOrthonormalComponentsAndSortedRatios(
             @ForAll @IntRange(min = 1, max = 24) int d, @ForAll @IntRange(min = 0, max = 30) int extraRows,
