@@ -11,8 +11,9 @@ import org.apache.spark.SparkEnv;
  * weights fit in {@value #MEMORY_BUDGET_MB} MB; otherwise as many streams as fit, the cores shared among them (a
  * 553 MB VGG16 with its fully connected layers: one stream with every core). Several one-thread sessions keep the
  * cores busier than one session with all of them, because one op of a small network on a small image cannot use
- * every core: measured on 2 cores, MobileNetV2 at 96 px 2 × 1 thread gave 1.30–1.39× the images/s of 1 × 2 threads,
- * at 224 px 1.34–1.56× ({@code benchmarks/README.md}, "Inference streams").
+ * every core: measured on 2 cores with ready batches, MobileNetV2 at 96 px 2 × 1 thread gave 1.44–1.66× the images/s
+ * of 1 × 2 threads; at 224 px, where one session already keeps the cores busier, 0.98–1.10× ({@code
+ * benchmarks/README.md}, "Inference streams" and "224 px").
  *
  * <p><b>Override:</b> the Spark setting {@value #CONF} (executors read it; 1 = one session with every core, the
  * layout before streams).

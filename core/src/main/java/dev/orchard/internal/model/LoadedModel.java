@@ -41,9 +41,9 @@ import org.tensorflow.types.TFloat32;
  * gets native worker threads of its own that outlive the call, and Spark runs each task on a pooled thread that
  * comes and goes — measured here, a second run in the same JVM fell from 139 to 12 images/s with the load average
  * at 29 on 2 cores. Several one-thread streams beat one session with every core on small inputs, where a single
- * op cannot keep the cores busy (MobileNetV2 on 2 cores: 2 × 1 thread 1.30–1.39× the images/s of 1 × 2 threads
- * at 96 px, 1.34–1.56× at 224 px; {@code benchmarks/README.md}). Every tensor a run creates is closed before it
- * returns.
+ * op cannot keep the cores busy (MobileNetV2 on 2 cores, ready batches: 2 × 1 thread 1.44–1.66× the images/s of
+ * 1 × 2 threads at 96 px, 0.98–1.10× at 224 px; {@code benchmarks/README.md}). Every tensor a run creates is closed
+ * before it returns.
  */
 public final class LoadedModel implements AutoCloseable {
 

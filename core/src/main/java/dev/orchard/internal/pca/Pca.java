@@ -283,7 +283,7 @@ public final class Pca {
      * The participation ratio {@code (Σλ)² / Σλ²} = {@code trace² / ‖C‖²_F}: about how many components carry
      * the variance (exactly r for r equal eigenvalues; 2/a for {@code λ_i = exp(-a i)}, whose 95 % need ≈ 3/a). A
      * variance fraction on a covariance whose effective rank is above top-k's limit is decided by the full solver
-     * straight away: converging a few hundred pairs first cost 3.3× a direct {@code dsyevd} at d = 4096
+     * straight away: converging a few hundred pairs first cost 3.6× a direct {@code dsyevd} at d = 4096
      * ({@code benchmarks/README.md}). Cheap (one pass over C); only chooses the solver, never the result.
      */
     static double effectiveRank(double[] cov, int d, double trace) {

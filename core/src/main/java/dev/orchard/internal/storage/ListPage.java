@@ -71,8 +71,12 @@ record ListPage(List<Entry> objects, List<String> commonPrefixes, String nextTok
         return i;
     }
 
-    /** The decoded text of the first {@code <name>} element within {@code [from, to)}, or {@code null}. */
-    private static String element(String doc, String name, int from, int to) {
+    /**
+     * The decoded text of the first {@code <name>} element within {@code [from, to)}, or {@code null}.
+     *
+     * @throws IllegalArgumentException if it is not terminated or holds an unknown entity
+     */
+    static String element(String doc, String name, int from, int to) {
         String open = "<" + name + ">";
         int start = doc.indexOf(open, from);
         if (start < 0 || start >= to) {

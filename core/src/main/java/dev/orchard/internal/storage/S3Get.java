@@ -708,18 +708,13 @@ final class S3Get implements AutoCloseable {
             return new ErrorBody(element(xml, "Code"), element(xml, "Message"), element(xml, "RequestId"));
         }
 
+        /** The element's decoded text ({@link ListPage#element}), or {@code null} where it is absent or malformed. */
         private static String element(String xml, String name) {
-            int start = xml.indexOf("<" + name + ">");
-            if (start < 0) {
+            try {
+                return ListPage.element(xml, name, 0, xml.length());
+            } catch (IllegalArgumentException e) {
                 return null;
             }
-            start += name.length() + 2;
-            int end = xml.indexOf("</" + name + ">", start);
-            if (end < 0) {
-                return null;
-            }
-            return xml.substring(start, end).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
-                    .replace("&apos;", "'").replace("&amp;", "&");
         }
     }
 }

@@ -32,6 +32,17 @@ class TopEigenTest {
         return m;
     }
 
+    /** The first {@code k} pairs of {@code r} equal the full decomposition's (values relatively, vectors up to sign). */
+    private static void assertLeadingPairs(Pca.Eigen full, TopEigen.Result r, int k, String what) {
+        for (int j = 0; j < k; j++) {
+            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], what + " " + j);
+            double[] v = r.vectors()[j].clone();
+            Pca.normalizeAndOrient(v);
+            double diff = PcaReference.maxDiffUpToSign(full.vectors()[j], v);
+            assertTrue(diff < COMPONENT_ABS, what + ": component " + j + " differs by " + diff);
+        }
+    }
+
     private static void assertSameLeading(PcaModel full, PcaModel top, int k) {
         assertEquals(k, top.k());
         for (int j = 0; j < k; j++) {
@@ -72,12 +83,7 @@ class TopEigenTest {
             } catch (TopEigen.NotConverged e) {
                 throw new AssertionError(ops.name() + ": " + e.getMessage(), e);
             }
-            for (int j = 0; j < 20; j++) {
-                assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], ops.name() + " " + j);
-                double[] v = r.vectors()[j].clone();
-                Pca.normalizeAndOrient(v);
-                assertTrue(PcaReference.maxDiffUpToSign(full.vectors()[j], v) < COMPONENT_ABS, ops.name() + " " + j);
-            }
+            assertLeadingPairs(full, r, 20, ops.name());
         }
     }
 
@@ -104,13 +110,7 @@ class TopEigenTest {
             throw new AssertionError(e.getMessage(), e);
         }
         assertEquals(capacity > 0, !r.detail().contains(" 0 restarts"), r.detail());
-        for (int j = 0; j < k; j++) {
-            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], r.detail() + " " + j);
-            double[] v = r.vectors()[j].clone();
-            Pca.normalizeAndOrient(v);
-            double diff = PcaReference.maxDiffUpToSign(full.vectors()[j], v);
-            assertTrue(diff < COMPONENT_ABS, r.detail() + ": component " + j + " differs by " + diff);
-        }
+        assertLeadingPairs(full, r, k, r.detail());
     }
 
     @Test
@@ -129,13 +129,7 @@ class TopEigenTest {
         } catch (TopEigen.NotConverged e) {
             throw new AssertionError(e.getMessage(), e);
         }
-        for (int j = 0; j < k; j++) {
-            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], r.detail() + " " + j);
-            double[] v = r.vectors()[j].clone();
-            Pca.normalizeAndOrient(v);
-            double diff = PcaReference.maxDiffUpToSign(full.vectors()[j], v);
-            assertTrue(diff < COMPONENT_ABS, r.detail() + ": component " + j + " differs by " + diff);
-        }
+        assertLeadingPairs(full, r, k, r.detail());
     }
 
     @Test
@@ -182,12 +176,7 @@ class TopEigenTest {
             cum += full.values()[fullK++];
         }
         assertEquals(fullK, k, r.detail());
-        for (int j = 0; j < k; j++) {
-            assertEquals(full.values()[j], r.values()[j], RATIO_REL * full.values()[j], r.detail() + " " + j);
-            double[] v = r.vectors()[j].clone();
-            Pca.normalizeAndOrient(v);
-            assertTrue(PcaReference.maxDiffUpToSign(full.vectors()[j], v) < COMPONENT_ABS, r.detail() + " " + j);
-        }
+        assertLeadingPairs(full, r, k, r.detail());
     }
 
     @Test
