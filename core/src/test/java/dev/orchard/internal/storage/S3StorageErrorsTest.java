@@ -142,10 +142,14 @@ class S3StorageErrorsTest {
     @Test
     void serverSideEncryptionHeadersAreSentOnPutAndMultipartUpload() throws Exception {
         List<Map<String, List<String>>> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // the operation of each attempt: the SDK may resend one transparently when the server closed the pooled
+        // connection after its 501 (S3Proxy does, now and then), and every attempt must carry the headers
+        java.util.Set<String> operations = new java.util.concurrent.ConcurrentSkipListSet<>();
         ExecutionInterceptor capture = new ExecutionInterceptor() {
             @Override
             public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
                 sent.add(context.httpRequest().headers());
+                operations.add(context.request().getClass().getSimpleName());
             }
         };
         String uri = "s3://" + BUCKET + "/sse/x";
@@ -162,7 +166,8 @@ class S3StorageErrorsTest {
         } finally {
             Files.delete(file);
         }
-        assertEquals(2, sent.size());
+        assertEquals(java.util.Set.of("CreateMultipartUploadRequest", "PutObjectRequest"), operations);
+        assertTrue(sent.size() >= 2, "attempts: " + sent.size());
         for (Map<String, List<String>> headers : sent) {
             assertEquals(List.of("aws:kms"), headers.get("x-amz-server-side-encryption"));
             assertEquals(List.of("arn:aws:kms:eu-west-3:111122223333:key/test"),
