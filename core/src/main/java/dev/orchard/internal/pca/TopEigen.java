@@ -36,9 +36,10 @@ import java.util.Random;
  * m × m tridiagonalization per Rayleigh–Ritz step, against ≈ {@code 9 d³} for a full decomposition with vectors.
  * Measured (2-core machine, one OpenBLAS thread for both, {@code benchmarks/README.md}, "PCA: Orchard vs Spark
  * MLlib RowMatrix vs numpy/OpenBLAS"), the driver step of a fit (covariance from the moments included): d = 4096,
- * k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 528 products, 1.04–1.14 s (0.70 s of it the products at
- * {@code dgemm} speed, 0.14 s reorthogonalizing, 0.09 s Rayleigh–Ritz) against 9.9–10.3 s for LAPACK
- * {@code dsyevd}, ≈ 9×; k = 200 / 400: 3.1 / 4.1 s, ≈ 3× / 2.3× faster than {@code dsyevd} (single runs);
+ * k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 528 products, 0.90–0.96 s (0.63–0.68 s of it the products,
+ * each block of 16 reading the 134 MB of C once, 0.11–0.12 s reorthogonalizing, 0.08–0.09 s Rayleigh–Ritz) against
+ * 8.6–9.3 s for LAPACK {@code dsyevd}, ≈ 9.3×; k = 200 / 400: 3.1 / 4.1 s, ≈ 3× / 2.3× faster than {@code dsyevd}
+ * (single runs, an earlier build);
  * d = 1280, k = 50: 0.15 s vs 0.39–0.42 s, 2.7×. So the crossover with a native LAPACK lies beyond k = d / 10
  * at d = 4096 on slowly decaying spectra; {@code AUTO} uses top-k for k ≤ d / 8, and for a variance fraction only
  * when the covariance's effective rank is ≤ d / 16 ({@link dev.orchard.PcaOptions.Eigensolver#AUTO},
