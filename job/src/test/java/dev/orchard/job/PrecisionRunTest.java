@@ -90,7 +90,9 @@ class PrecisionRunTest {
         assertEquals("driver", f.path("recomputedOn").asText());
         double min = f.path("cosineMin").asDouble();
         double mean = f.path("cosineMean").asDouble();
-        assertTrue(min > 0.99 && min <= 1, "cosineMin " + min);
+        // bf16 on the untrained sample CNN: ≥ 0.99 on TensorFlow's Eigen fallback, 0.946 with oneDNN's native
+        // AVX512-BF16 kernels (LoadedModelPrecisionTest.BF16_MIN_COSINE says more)
+        assertTrue(min > 0.9 && min <= 1, "cosineMin " + min);
         assertTrue(mean >= min && mean <= 1, "cosineMean " + mean);
         assertEquals(Precision.cpuBf16().asBoolean(), p.has("cpuBf16") && !p.get("cpuBf16").isNull()
                 ? p.get("cpuBf16").asBoolean() : null, "local mode: the executor is this JVM");
