@@ -158,7 +158,9 @@ abstract class StorageContract {
         String uri = Storage.join(newRoot(), "v/img.jpg");
         storage().write(uri, utf8("first"));
         String v1 = storage().list(newRootParent(uri)).get(0).version();
-        Thread.sleep(5); // local versions are modification times in milliseconds
+        // Local versions are modification times, and Linux stamps files from a coarse clock that advances once per
+        // kernel tick (up to 10 ms at HZ=100): 5 ms was too short on a clean-clone CI run (same version twice).
+        Thread.sleep(50);
         storage().write(uri, utf8("other"));
         String v2 = storage().list(newRootParent(uri)).get(0).version();
         assertFalse(v1.isEmpty(), "a listed object has a content version (ETag or modification time)");
