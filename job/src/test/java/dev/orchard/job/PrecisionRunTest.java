@@ -90,9 +90,10 @@ class PrecisionRunTest {
         assertEquals("driver", f.path("recomputedOn").asText());
         double min = f.path("cosineMin").asDouble();
         double mean = f.path("cosineMean").asDouble();
-        // bf16 on the untrained sample CNN: ≥ 0.99 on TensorFlow's Eigen fallback, 0.946 with oneDNN's native
-        // AVX512-BF16 kernels (LoadedModelPrecisionTest.BF16_MIN_COSINE says more)
-        assertTrue(min > 0.9 && min <= 1, "cosineMin " + min);
+        // Without bf16 instructions the sessions are fp32 (checked below); with them, oneDNN's native bf16 kernels gave
+        // the untrained sample CNN 0.946 on these photos (LoadedModelPrecisionTest.BF16_NATIVE_MIN_COSINE says more)
+        double bound = Precision.cpuBf16() == Precision.CpuSupport.YES ? 0.9 : 0.99;
+        assertTrue(min > bound && min <= 1, "cosineMin " + min);
         assertTrue(mean >= min && mean <= 1, "cosineMean " + mean);
         assertEquals(Precision.cpuBf16().asBoolean(), p.has("cpuBf16") && !p.get("cpuBf16").isNull()
                 ? p.get("cpuBf16").asBoolean() : null, "local mode: the executor is this JVM");
