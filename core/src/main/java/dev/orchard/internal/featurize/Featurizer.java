@@ -1,5 +1,6 @@
 package dev.orchard.internal.featurize;
 
+import dev.orchard.Precision;
 import dev.orchard.ExecutorRuntime;
 import dev.orchard.FeaturizeOptions;
 import dev.orchard.internal.model.ExecutorModels;
@@ -47,9 +48,9 @@ public final class Featurizer {
                                                 FeaturizeOptions options, LongAccumulator inferences,
                                                 CollectionAccumulator<ExecutorRuntime> runtimes) {
         return images.mapPartitions(refs -> {
-            InferenceLayout layout = InferenceLayout.current(model.value().packedBytes());
-            LoadedModel loaded = ExecutorModels.get(model, layout.streams(), layout.threadsPerStream(),
-                    options.precision().onThisCpu());
+            Precision sessions = options.precision().onThisCpu();
+            InferenceLayout layout = InferenceLayout.current(model.value().packedBytes()).forPrecision(sessions);
+            LoadedModel loaded = ExecutorModels.get(model, layout.streams(), layout.threadsPerStream(), sessions);
             if (runtimes != null) {
                 SparkEnv env = SparkEnv.get();
                 runtimes.add(new ExecutorRuntime(env == null ? "driver" : env.executorId(),
