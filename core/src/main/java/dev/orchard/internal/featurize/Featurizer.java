@@ -1,6 +1,5 @@
 package dev.orchard.internal.featurize;
 
-import dev.orchard.Precision;
 import dev.orchard.ExecutorRuntime;
 import dev.orchard.FeaturizeOptions;
 import dev.orchard.internal.model.ExecutorModels;
@@ -48,9 +47,9 @@ public final class Featurizer {
                                                 FeaturizeOptions options, LongAccumulator inferences,
                                                 CollectionAccumulator<ExecutorRuntime> runtimes) {
         return images.mapPartitions(refs -> {
-            Precision sessions = options.precision().onThisCpu();
-            InferenceLayout layout = InferenceLayout.current(model.value().packedBytes()).forPrecision(sessions);
-            LoadedModel loaded = ExecutorModels.get(model, layout.streams(), layout.threadsPerStream(), sessions);
+            InferenceLayout layout = InferenceLayout.current(model.value().packedBytes());
+            LoadedModel loaded = ExecutorModels.get(model, layout.streams(), layout.threadsPerStream(),
+                    options.precision().onThisCpu());
             if (runtimes != null) {
                 SparkEnv env = SparkEnv.get();
                 runtimes.add(new ExecutorRuntime(env == null ? "driver" : env.executorId(),

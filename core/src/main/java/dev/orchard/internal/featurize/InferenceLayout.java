@@ -1,6 +1,5 @@
 package dev.orchard.internal.featurize;
 
-import dev.orchard.Precision;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 
@@ -34,18 +33,6 @@ public record InferenceLayout(int streams, int threadsPerStream) {
             throw new IllegalArgumentException("streams and threads per stream must be >= 1 but were " + streams
                     + " and " + threadsPerStream);
         }
-    }
-
-    /**
-     * This layout for sessions of {@code precision}: bf16 sessions run as one stream with every thread. Several bf16
-     * sessions running at once in one process gave wrong features on a CPU with AVX512-BF16 (oneDNN's native bf16
-     * kernels, 2026-12-05): the sample CNN's cosine with fp32 fell to 0.43-0.69 for some images in 5 of 10 runs of
-     * {@code PrecisionRunTest} with two streams (the result differs from run to run), against ≥ 0.9 in all 12 with one
-     * (5 through {@value #CONF}, 7 through this rule). Not investigated further than that (a oneDNN bf16 issue with
-     * concurrent sessions, as far as can be told).
-     */
-    public InferenceLayout forPrecision(Precision precision) {
-        return precision == Precision.BF16 && streams > 1 ? new InferenceLayout(1, streams * threadsPerStream) : this;
     }
 
     /** The layout for this executor JVM ({@link ExecutorCores#current()}, its Spark configuration). */

@@ -26,15 +26,6 @@ class InferenceLayoutTest {
         assertEquals(new InferenceLayout(1, 8), InferenceLayout.of(8, 4096 * MB, null)); // never zero
     }
 
-    /** bf16 sessions run one at a time per executor, with every thread: concurrent ones gave wrong features. */
-    @Test
-    void bf16RunsAsOneStreamWithEveryThread() {
-        assertEquals(new InferenceLayout(1, 4), new InferenceLayout(4, 1).forPrecision(dev.orchard.Precision.BF16));
-        assertEquals(new InferenceLayout(1, 6), new InferenceLayout(3, 2).forPrecision(dev.orchard.Precision.BF16));
-        assertEquals(new InferenceLayout(4, 1), new InferenceLayout(4, 1).forPrecision(dev.orchard.Precision.FP32));
-        assertEquals(new InferenceLayout(1, 8), new InferenceLayout(1, 8).forPrecision(dev.orchard.Precision.BF16));
-    }
-
     @Test
     void theSparkSettingOverridesAndIsChecked() {
         SparkConf one = new SparkConf(false).set(InferenceLayout.CONF, "1");
