@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -81,7 +80,7 @@ public class ParquetEncodeBenchmark {
     @OperationsPerInvocation(ROWS)
     public long encode() throws IOException {
         Path p = dir.resolve("part-" + (file++ % 4) + ".parquet");
-        try (ParquetWriter<FeatureRecord> w = ParquetFiles.writer(p, Table.FEATURES)) {
+        try (ParquetRowWriter<FeatureRecord> w = ParquetFiles.writer(p, Table.FEATURES)) {
             for (FeatureRecord r : rows) {
                 w.write(r);
             }

@@ -9,19 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.DelegatingSeekableInputStream;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.OutputFile;
@@ -31,7 +25,6 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
@@ -40,7 +33,8 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Parquet without Spark SQL and without a Hadoop file system: local files through our own
- * {@link OutputFile}/{@link InputFile}, rows through our own {@link WriteSupport}/{@link ReadSupport}.
+ * {@link OutputFile}/{@link InputFile}, rows written by column ({@link ParquetRowWriter}) and read through our own
+ * {@link ReadSupport}.
  */
 final class ParquetFiles {
 
@@ -58,42 +52,13 @@ final class ParquetFiles {
     }
 
     /** Opens a Snappy-compressed writer of {@code table} rows to the local file {@code path}. */
-    static <T> ParquetWriter<T> writer(Path path, Table<T> table) throws IOException {
-        Builder<T> b = new Builder<>(new LocalOutputFile(path), table)
-                .withConf(conf())
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
-                .withRowGroupSize(ROW_GROUP_BYTES)
-                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-                .withDictionaryEncoding(false);
-        for (String column : table.dictionaryColumns()) {
-            b = b.withDictionaryEncoding(column, true);
-        }
-        return b.build();
+    static <T> ParquetRowWriter<T> writer(Path path, Table<T> table) throws IOException {
+        return new ParquetRowWriter<>(path, table, ROW_GROUP_BYTES);
     }
 
     /** Opens a reader of {@code table} rows from the local file {@code path}; the caller closes it. */
     static <T> ParquetReader<T> reader(Path path, Table<T> table, String sourceUri) throws IOException {
         return new ReaderBuilder<>(new LocalInputFile(path), table, sourceUri).withConf(conf()).build();
-    }
-
-    private static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
-        private final Table<T> table;
-
-        Builder(OutputFile file, Table<T> table) {
-            super(file);
-            this.table = table;
-        }
-
-        @Override
-        protected Builder<T> self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<T> getWriteSupport(Configuration conf) {
-            return new TableWriteSupport<>(table);
-        }
     }
 
     private static final class ReaderBuilder<T> extends ParquetReader.Builder<T> {
@@ -109,33 +74,6 @@ final class ParquetFiles {
         @Override
         protected ReadSupport<T> getReadSupport() {
             return new TableReadSupport<>(table, sourceUri);
-        }
-    }
-
-    /** Writes each row through {@link Table#writeParquet}. */
-    static final class TableWriteSupport<T> extends WriteSupport<T> {
-        private final Table<T> table;
-        private RecordConsumer consumer;
-
-        TableWriteSupport(Table<T> table) {
-            this.table = table;
-        }
-
-        @Override
-        public WriteContext init(Configuration configuration) {
-            Map<String, String> meta = new HashMap<>();
-            meta.put("orchard.table", table.folder());
-            return new WriteContext(table.schema(), meta);
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            this.consumer = recordConsumer;
-        }
-
-        @Override
-        public void write(T record) {
-            table.writeParquet(consumer, record);
         }
     }
 

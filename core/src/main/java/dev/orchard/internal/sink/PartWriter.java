@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import org.apache.parquet.hadoop.ParquetWriter;
 
 import dev.orchard.internal.storage.Storage;
 import dev.orchard.StorageException;
@@ -61,7 +60,7 @@ final class PartWriter {
     static <T> List<WrittenPart> writePartition(int partition, Iterator<T> rows, String root, Table<T> table,
             Set<OutputFormat> formats, StorageOptions options, boolean writeIfEmpty) {
         Map<OutputFormat, Path> temps = new EnumMap<>(OutputFormat.class);
-        ParquetWriter<T> parquet = null;
+        ParquetRowWriter<T> parquet = null;
         Csv.CsvWriter csv = null;
         long count = 0;
         int width = -1;
@@ -99,7 +98,7 @@ final class PartWriter {
                 csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
             }
             if (parquet != null) {
-                ParquetWriter<T> p = parquet;
+                ParquetRowWriter<T> p = parquet;
                 parquet = null;
                 p.close();
             }

@@ -6,7 +6,6 @@ import java.io.Serializable;
 import java.util.List;
 
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -51,7 +50,7 @@ abstract class Table<T> implements Serializable {
     /** The record's image id, for error messages. */
     abstract String id(T record);
 
-    abstract void writeParquet(RecordConsumer c, T record);
+    abstract void writeRow(ParquetRowWriter<T> w, T record);
 
     /**
      * @param values   one value per {@link #columns()} entry: String, Long, float[] or double[],
@@ -75,55 +74,6 @@ abstract class Table<T> implements Serializable {
     abstract T fromCsv(String[] fields, int width, int columns, String source, long line);
 
     // ---------------------------------------------------------------- helpers
-
-    static void string(RecordConsumer c, String name, int index, String value) {
-        c.startField(name, index);
-        c.addBinary(Binary.fromString(value));
-        c.endField(name, index);
-    }
-
-    static void int32(RecordConsumer c, String name, int index, int value) {
-        c.startField(name, index);
-        c.addInteger(value);
-        c.endField(name, index);
-    }
-
-    /** A standard 3-level LIST: {@code group name (LIST) { repeated group list { required element; } }}. */
-    static void floatList(RecordConsumer c, String name, int index, float[] v) {
-        c.startField(name, index);
-        c.startGroup();
-        if (v.length > 0) {
-            c.startField("list", 0);
-            for (float x : v) {
-                c.startGroup();
-                c.startField("element", 0);
-                c.addFloat(x);
-                c.endField("element", 0);
-                c.endGroup();
-            }
-            c.endField("list", 0);
-        }
-        c.endGroup();
-        c.endField(name, index);
-    }
-
-    static void doubleList(RecordConsumer c, String name, int index, double[] v) {
-        c.startField(name, index);
-        c.startGroup();
-        if (v.length > 0) {
-            c.startField("list", 0);
-            for (double x : v) {
-                c.startGroup();
-                c.startField("element", 0);
-                c.addDouble(x);
-                c.endField("element", 0);
-                c.endGroup();
-            }
-            c.endField("list", 0);
-        }
-        c.endGroup();
-        c.endField(name, index);
-    }
 
     static String requireString(Object v, String column, String source, long row) {
         if (v instanceof String s) {
@@ -295,14 +245,12 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        void writeParquet(RecordConsumer c, FeatureRecord r) {
-            c.startMessage();
-            string(c, "image_id", 0, r.imageId());
-            string(c, "label", 1, r.label());
-            int32(c, "label_index", 2, r.labelIndex());
-            string(c, CONTENT_ID, 3, r.contentId());
-            floatList(c, "features", 4, r.features());
-            c.endMessage();
+        void writeRow(ParquetRowWriter<FeatureRecord> w, FeatureRecord r) {
+            w.string(0, r.imageId());
+            w.string(1, r.label());
+            w.int32(2, r.labelIndex());
+            w.string(3, r.contentId());
+            w.floatList(4, r.features());
         }
 
         @Override
@@ -394,13 +342,11 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        void writeParquet(RecordConsumer c, PcaRecord r) {
-            c.startMessage();
-            string(c, "image_id", 0, r.imageId());
-            string(c, "label", 1, r.label());
-            int32(c, "label_index", 2, r.labelIndex());
-            doubleList(c, "pca", 3, r.pca());
-            c.endMessage();
+        void writeRow(ParquetRowWriter<PcaRecord> w, PcaRecord r) {
+            w.string(0, r.imageId());
+            w.string(1, r.label());
+            w.int32(2, r.labelIndex());
+            w.doubleList(3, r.pca());
         }
 
         @Override
@@ -490,12 +436,10 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        void writeParquet(RecordConsumer c, ErrorRecord r) {
-            c.startMessage();
-            string(c, "image_id", 0, r.imageId());
-            string(c, "reason", 1, r.reason());
-            string(c, CONTENT_ID, 2, r.contentId());
-            c.endMessage();
+        void writeRow(ParquetRowWriter<ErrorRecord> w, ErrorRecord r) {
+            w.string(0, r.imageId());
+            w.string(1, r.reason());
+            w.string(2, r.contentId());
         }
 
         @Override
@@ -577,13 +521,11 @@ abstract class Table<T> implements Serializable {
         }
 
         @Override
-        void writeParquet(RecordConsumer c, ChangeRecord r) {
-            c.startMessage();
-            string(c, "image_id", 0, r.imageId());
-            string(c, "change", 1, r.change().id());
-            string(c, CONTENT_ID, 2, r.contentId());
-            string(c, "previous_content_id", 3, r.previousContentId());
-            c.endMessage();
+        void writeRow(ParquetRowWriter<ChangeRecord> w, ChangeRecord r) {
+            w.string(0, r.imageId());
+            w.string(1, r.change().id());
+            w.string(2, r.contentId());
+            w.string(3, r.previousContentId());
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.orchard.internal.sink;
 
 import dev.orchard.OutputFormat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -131,5 +132,64 @@ class ParquetCompatibilityTest {
         assertEquals(new ErrorRecord(errors.get(1).getString("image_id", 0), errors.get(1).getString("reason", 0),
                 errors.get(1).getString("content_id", 0)),
                 SinkFixtures.errors(3).get(1));
+    }
+
+    /**
+     * The column writer's levels and row groups, read back by parquet-hadoop's record assembly: rows over several
+     * row groups, an empty vector, empty content ids, and float edge values, bit for bit; dictionary encoding on
+     * the label column only.
+     */
+    @Test
+    void rowsOverSeveralRowGroupsWithEmptyVectorsAndEdgeValuesReadBackExactly() throws IOException {
+        java.util.Random rnd = new java.util.Random(7);
+        List<FeatureRecord> rows = new java.util.ArrayList<>();
+        float[] edges = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                Float.MAX_VALUE, -1.5e-42f};
+        for (int i = 0; i < 3000; i++) {
+            float[] f = new float[i == 17 ? 0 : 40];
+            for (int j = 0; j < f.length; j++) {
+                f[j] = j < edges.length && i % 5 == 0 ? edges[j] : (float) rnd.nextGaussian();
+            }
+            rows.add(new FeatureRecord("file:///d/Äpfel " + i + ".jpg", "class " + (i % 7), i % 7, f,
+                    i % 3 == 0 ? "" : "123:" + i));
+        }
+        Path file = tmp.resolve("rows.parquet");
+        try (ParquetRowWriter<FeatureRecord> w = new ParquetRowWriter<>(file, Table.FEATURES, 64 << 10)) {
+            for (FeatureRecord r : rows) {
+                w.write(r);
+            }
+        }
+
+        ParquetMetadata footer = footer(file);
+        assertTrue(footer.getBlocks().size() >= 5, footer.getBlocks().size() + " row groups");
+        assertEquals(rows.size(), footer.getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum());
+        for (ColumnChunkMetaData c : footer.getBlocks().get(0).getColumns()) {
+            boolean dictionary = c.getEncodings().contains(org.apache.parquet.column.Encoding.PLAIN_DICTIONARY);
+            assertEquals(c.getPath().toDotString().equals("label"), dictionary, c.getPath() + " " + c.getEncodings());
+        }
+        List<Group> groups = groups(file);
+        assertEquals(rows.size(), groups.size());
+        for (int i = 0; i < rows.size(); i++) {
+            FeatureRecord r = rows.get(i);
+            Group g = groups.get(i);
+            assertEquals(r.imageId(), g.getString("image_id", 0));
+            assertEquals(r.label(), g.getString("label", 0));
+            assertEquals(r.labelIndex(), g.getInteger("label_index", 0));
+            assertEquals(r.contentId(), g.getString("content_id", 0));
+            Group list = g.getGroup("features", 0);
+            assertEquals(r.features().length, list.getFieldRepetitionCount("list"), "row " + i);
+            for (int j = 0; j < r.features().length; j++) {
+                assertEquals(Float.floatToRawIntBits(r.features()[j]),
+                        Float.floatToRawIntBits(list.getGroup("list", j).getFloat("element", 0)), i + "," + j);
+            }
+        }
+        // and our own reader
+        try (org.apache.parquet.hadoop.ParquetReader<FeatureRecord> r = ParquetFiles.reader(file, Table.FEATURES,
+                file.toString())) {
+            for (int i = 0; i < rows.size(); i++) {
+                assertEquals(rows.get(i), r.read());
+            }
+            assertEquals(null, r.read());
+        }
     }
 }
