@@ -39,9 +39,13 @@ import java.util.Map;
  *       report's {@code featurize} stage (model load, inference, writing features) is also shown.</li>
  * </ul>
  *
- * Both variants at each size run once per round; the order alternates between rounds. After the
- * first pipeline run at each size, its features are compared with the raw model's on the same
- * decoded images, and the report's {@code inferences} must equal the image count.
+ * Each round runs the pipeline once per size between the two halves of each raw variant (raw half, raw-streams
+ * half, pipeline, raw-streams half, raw half; the outer raw variant alternates between rounds), and a raw variant's
+ * throughput is both halves' images over both halves' time: the host's speed drifts by up to ≈ 20 % from minute
+ * to minute (measured here: the same warm pipeline ran at 2.48 and 2.04 CPU-ms/image in consecutive rounds), and
+ * bracketing the pipeline cancels a drift that is linear over the round. After the first pipeline run at each
+ * size, its features are compared with the raw model's on the same decoded images, and the report's
+ * {@code inferences} must equal the image count.
  *
  * <pre>
  * ./mvnw -B -o -q -pl core,job,benchmarks -am package -DskipTests
@@ -63,9 +67,19 @@ public final class PipelineVsRaw {
     private PipelineVsRaw() {}
 
     record Run(String variant, int size, int round, long images, double seconds, double cpuSeconds,
-               double stageSeconds, String loadBefore, String loadAfter, ThreadCpu threads) {
+               double stageSeconds, String loadBefore, String loadAfter, Map<String, Double> roles,
+               String threadNames) {
         double ips() {
             return images / seconds;
+        }
+
+        /** This run and {@code o} (the other half of the same variant) as one. */
+        Run plus(Run o) {
+            Map<String, Double> sum = new java.util.LinkedHashMap<>(roles);
+            o.roles.forEach((k, v) -> sum.merge(k, v, Double::sum));
+            return new Run(variant, size, round, images + o.images, seconds + o.seconds, cpuSeconds + o.cpuSeconds,
+                    stageSeconds + o.stageSeconds, loadBefore, o.loadAfter, sum,
+                    threadNames + " | " + o.threadNames);
         }
     }
 
@@ -103,28 +117,24 @@ public final class PipelineVsRaw {
                 for (int size : sizes) {
                     Path modelDir = work.resolve("mobilenet_v2-" + size);
                     Path out = work.resolve("out-" + size);
-                    boolean rawFirst = round % 2 == 0;
                     int cores = Runtime.getRuntime().availableProcessors();
-                    for (int k = 0; k < 3; k++) {
-                        // round 0: raw, raw-streams, pipeline; round 1: pipeline, raw-streams, raw; ...
-                        int slot = rawFirst ? k : 2 - k;
-                        if (slot < 2) {
-                            runs.add(raw(modelDir, sample, order, batch, size, round, slot == 0 ? 1 : cores));
-                        } else {
-                            runs.add(pipeline(tree, out, modelDir, batch, master, n, size, round));
-                            if (round == 0) {
-                                checkFeatures(out, modelDir, sample, source);
-                            }
-                        }
-                        Run r = runs.get(runs.size() - 1);
-                        System.out.printf(Locale.ROOT, "  round %d %-8s %3d px: %6d images in %7.1f s = %7.1f images/s,"
-                                        + " %.2f CPU-ms/image, load %s -> %s%n", r.round(), r.variant(), size,
-                                r.images(), r.seconds(), r.ips(), 1000 * r.cpuSeconds() / r.images(),
-                                r.loadBefore(), r.loadAfter());
-                        System.out.println("    CPU by thread role: " + r.threads().perImage(r.images()));
-                        if (a.containsKey("threads")) {
-                            System.out.println("    threads: " + r.threads().threads());
-                        }
+                    int[] outer = round % 2 == 0 ? new int[] {1, cores} : new int[] {cores, 1};
+                    int[][] halves = {Arrays.copyOfRange(order, 0, n / 2), Arrays.copyOfRange(order, n / 2, n)};
+                    Run[] first = new Run[2];
+                    for (int k = 0; k < 2; k++) {
+                        first[k] = raw(modelDir, sample, halves[0], batch, size, round, outer[k]);
+                        print(first[k], a.containsKey("threads"), "first half");
+                    }
+                    Run pipe = pipeline(tree, out, modelDir, batch, master, n, size, round);
+                    print(pipe, a.containsKey("threads"), "");
+                    if (round == 0) {
+                        checkFeatures(out, modelDir, sample, source);
+                    }
+                    runs.add(pipe);
+                    for (int k = 1; k >= 0; k--) {
+                        Run second = raw(modelDir, sample, halves[1], batch, size, round, outer[k]);
+                        print(second, a.containsKey("threads"), "second half");
+                        runs.add(first[k].plus(second));
                     }
                 }
             }
@@ -137,7 +147,17 @@ public final class PipelineVsRaw {
         }
     }
 
-    /** Decodes the distinct images once, then runs {@code order.length} images through the model. */
+    private static void print(Run r, boolean threads, String note) {
+        System.out.printf(Locale.ROOT, "  round %d %-11s %3d px%s: %6d images in %7.1f s = %7.1f images/s,"
+                        + " %.2f CPU-ms/image, load %s -> %s%n", r.round(), r.variant(), r.size(),
+                note.isEmpty() ? "" : " (" + note + ")", r.images(), r.seconds(), r.ips(),
+                1000 * r.cpuSeconds() / r.images(), r.loadBefore(), r.loadAfter());
+        System.out.println("    CPU by thread role: " + ThreadCpu.perImage(r.roles(), r.images()));
+        if (threads) {
+            System.out.println("    threads: " + r.threadNames());
+        }
+    }
+
     /**
      * Decodes the distinct images once, then runs {@code order.length} images through the model: {@code streams} = 1
      * is one session with every core fed by one thread ("raw"); more is that many one-thread sessions, each fed by
@@ -182,7 +202,7 @@ public final class PipelineVsRaw {
             double cpu = (BenchSupport.processCpuNanos() - cpu0) / 1e9;
             threads.close();
             return new Run(streams == 1 ? "raw" : "raw-streams", size, round, order.length, s, cpu, s, before,
-                    BenchSupport.loadAverage(), threads);
+                    BenchSupport.loadAverage(), threads.byRole(), threads.threads());
         }
     }
 
@@ -222,7 +242,8 @@ public final class PipelineVsRaw {
         double stage = report.path("timingsSeconds").path("featurize").asDouble(Double.NaN);
         System.out.println("    report.json: featurized " + featurized + ", inferences " + inferences
                 + " (CNN once per image), timings " + report.path("timingsSeconds"));
-        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage(), threads);
+        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage(),
+                threads.byRole(), threads.threads());
     }
 
     /** Every pipeline feature vector equals the raw model's on the same decoded image. */

@@ -179,9 +179,14 @@ final class ThreadCpu implements AutoCloseable {
 
     /** One line: CPU-ms per image by role. */
     String perImage(long images) {
+        return perImage(byRole(), images);
+    }
+
+    /** One line: CPU-ms per image by role, from {@link #byRole()} (or several spans' summed). */
+    static String perImage(Map<String, Double> roles, long images) {
         StringBuilder sb = new StringBuilder();
         double total = 0;
-        for (Map.Entry<String, Double> e : byRole().entrySet()) {
+        for (Map.Entry<String, Double> e : roles.entrySet()) {
             sb.append(String.format(Locale.ROOT, "%s %.3f, ", e.getKey(), 1000 * e.getValue() / images));
             total += e.getValue();
         }
