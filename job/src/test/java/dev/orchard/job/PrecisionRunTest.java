@@ -90,11 +90,17 @@ class PrecisionRunTest {
         assertEquals("driver", f.path("recomputedOn").asText());
         double min = f.path("cosineMin").asDouble();
         double mean = f.path("cosineMean").asDouble();
-        // Without bf16 instructions the sessions are fp32 (checked below). With them (oneDNN's native bf16 kernels),
-        // this untrained sample CNN's figure varies from run to run on the AVX512-BF16 host: 0.946 in most runs,
-        // 0.42-0.69 in about half, also with one inference stream - an open problem, not a bound to test; what is
-        // checked there is that the figure is reported and consistent with the two runs (the replay test below).
-        double bound = Precision.cpuBf16() == Precision.CpuSupport.YES ? 0.0 : 0.99;
+        // Without bf16 instructions the sessions are fp32 (checked below). With them (oneDNN's native bf16 kernels) this
+        // untrained sample CNN keeps 0.94-0.95 on the AVX512-BF16 host - with TF_OVERRIDE_GLOBAL_THREADPOOL=0, which
+        // this class runs with (job/pom.xml's bf16 execution): with per-session pools (=1, Orchard's default) about
+        // half the runs gave 0.42-0.69, and the report then carries PrecisionCheck's warning.
+        boolean nativeBf16 = Precision.cpuBf16() == Precision.CpuSupport.YES;
+        if (nativeBf16) {
+            assertEquals("0", System.getenv("TF_OVERRIDE_GLOBAL_THREADPOOL"),
+                    "native bf16 kernels are checked with the global thread pool (job/pom.xml's bf16 execution)");
+        }
+        double bound = nativeBf16 ? PrecisionCheck.LOW_FIDELITY_COSINE : 0.99;
+        assertFalse(p.has("warning"), p.toString());
         assertTrue(min > bound && min <= 1, "cosineMin " + min);
         assertTrue(mean >= min && mean <= 1, "cosineMean " + mean);
         assertEquals(Precision.cpuBf16().asBoolean(), p.has("cpuBf16") && !p.get("cpuBf16").isNull()

@@ -32,6 +32,15 @@ public final class PrecisionCheck {
     /** Most images whose features the driver recomputes in fp32 for the fidelity figure. */
     public static final int FIDELITY_MAX_IMAGES = 64;
 
+    /**
+     * Below this cosine similarity to fp32 (the smallest over the checked images) a bf16 run is reported as
+     * suspect. Measured on a CPU with native bf16 kernels (AVX512-BF16): a seeded MobileNetV2-224 0.991, the tests'
+     * untrained sample CNN 0.94-0.97 — and 0.42-0.69 in about half the runs of that CNN while
+     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1} (Orchard's default), never in 8 runs with it at 0: see
+     * {@link #lowFidelityWarning}.
+     */
+    public static final double LOW_FIDELITY_COSINE = 0.9;
+
     private static final Logger LOG = LoggerFactory.getLogger(PrecisionCheck.class);
 
     private PrecisionCheck() {}
@@ -104,7 +113,15 @@ public final class PrecisionCheck {
                 flush(fp32, nhwc, pending, run, reference);
             }
         }
-        return run.isEmpty() ? null : Fidelity.compare(run, reference);
+        if (run.isEmpty()) {
+            return null;
+        }
+        Fidelity fidelity = Fidelity.compare(run, reference);
+        String warning = lowFidelityWarning(fidelity);
+        if (warning != null) {
+            LOG.warn(warning);
+        }
+        return fidelity;
     }
 
     private static void flush(LoadedModel fp32, float[] nhwc, List<float[]> pending, List<float[]> run,
@@ -126,6 +143,27 @@ public final class PrecisionCheck {
     }
 
     /**
+     * What to tell the user when a bf16 run's features are far from fp32 ({@link Fidelity#cosineMin()} below
+     * {@link #LOW_FIDELITY_COSINE}); null when they are not. On the AVX512-BF16 host of 2026-12-05, TensorFlow 2.18's
+     * native bf16 kernels gave wrong features (cosine 0.42-0.69 to fp32, the bf16 features themselves, checked
+     * against a separate fp32 process) in about half the runs with {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1}
+     * (per-session thread pools), with or without {@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS}, and in none of 8 with it
+     * at 0 or with {@code ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI} (no native bf16 kernels). The cause inside
+     * TensorFlow/oneDNN is not known.
+     */
+    public static String lowFidelityWarning(Fidelity f) {
+        if (f == null || !(f.cosineMin() < LOW_FIDELITY_COSINE)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "bf16 features are far from fp32 (cosine min %.3f < %.1f over %d images): "
+                + "on CPUs with native bf16 kernels TensorFlow gave wrong bf16 features in about half the runs with "
+                + "TF_OVERRIDE_GLOBAL_THREADPOOL=1 (Orchard's default); rerun with TF_OVERRIDE_GLOBAL_THREADPOOL=0 in "
+                + "the executors' environment (spark.executorEnv.TF_OVERRIDE_GLOBAL_THREADPOOL=0, and in the "
+                + "environment of a local run), or with --precision fp32", f.cosineMin(), LOW_FIDELITY_COSINE,
+                f.images());
+    }
+
+    /**
      * The console line of a bf16 run, from its report's {@code precision} section; null for fp32 or
      * a report without that section.
      */
@@ -141,7 +179,8 @@ public final class PrecisionCheck {
         }
         return String.format(Locale.ROOT, "precision %s (%s): cosine similarity to fp32 over %s images (recomputed "
                 + "on the driver): min %.6f, mean %.6f", p.get("mode"), hw, f.get("images"),
-                ((Number) f.get("cosineMin")).doubleValue(), ((Number) f.get("cosineMean")).doubleValue());
+                ((Number) f.get("cosineMin")).doubleValue(), ((Number) f.get("cosineMean")).doubleValue())
+                + (p.get("warning") == null ? "" : "\nWARNING: " + p.get("warning"));
     }
 
     /** Image-id order, serializable for {@code takeOrdered}. */

@@ -199,6 +199,10 @@ public final class RunReport {
                 f.put("cosineMin", fidelity.cosineMin());
                 f.put("cosineMean", fidelity.cosineMean());
                 p.put("fidelity", f);
+                String warning = dev.orchard.internal.featurize.PrecisionCheck.lowFidelityWarning(fidelity);
+                if (warning != null) {
+                    p.put("warning", warning);
+                }
             }
         }
         root.put("precision", p);
