@@ -145,29 +145,31 @@ final class ParquetRowWriter<T> implements Closeable {
 
     /** The element column of an {@code optional group (LIST) { repeated group list { required float } }}. */
     void floatList(int column, float[] v) {
-        ColumnWriter w = columns[column];
-        int present = descriptors.get(column).getMaxDefinitionLevel();
-        if (v.length == 0) {
-            w.writeNull(0, present - 1);
-        } else {
-            w.write(v[0], 0, present);
-            for (int i = 1; i < v.length; i++) {
-                w.write(v[i], 1, present);
-            }
-        }
+        list(column, v.length, (w, i, r, d) -> w.write(v[i], r, d));
     }
 
     /** As {@link #floatList} for {@code double} elements. */
     void doubleList(int column, double[] v) {
+        list(column, v.length, (w, i, r, d) -> w.write(v[i], r, d));
+    }
+
+    /** Writes element {@code i} with repetition level {@code r} and definition level {@code d}. */
+    @FunctionalInterface
+    private interface Element {
+        void write(ColumnWriter w, int i, int r, int d);
+    }
+
+    /** A 3-level list of {@code n} elements: an empty list is defined up to the list group, not null. */
+    private void list(int column, int n, Element element) {
         ColumnWriter w = columns[column];
         int present = descriptors.get(column).getMaxDefinitionLevel();
-        if (v.length == 0) {
+        if (n == 0) {
             w.writeNull(0, present - 1);
-        } else {
-            w.write(v[0], 0, present);
-            for (int i = 1; i < v.length; i++) {
-                w.write(v[i], 1, present);
-            }
+            return;
+        }
+        element.write(w, 0, 0, present);
+        for (int i = 1; i < n; i++) {
+            element.write(w, i, 1, present);
         }
     }
 }

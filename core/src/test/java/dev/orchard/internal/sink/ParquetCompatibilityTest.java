@@ -81,7 +81,11 @@ class ParquetCompatibilityTest {
         }
         assertEquals("features", footer.getFileMetaData().getKeyValueMetaData().get("orchard.table"));
 
-        List<Group> groups = groups(file);
+        assertSameRows(rows, groups(file));
+    }
+
+    /** Parquet's own record assembly reads {@code rows} back, every float bit for bit. */
+    private static void assertSameRows(List<FeatureRecord> rows, List<Group> groups) {
         assertEquals(rows.size(), groups.size());
         for (int i = 0; i < rows.size(); i++) {
             FeatureRecord r = rows.get(i);
@@ -91,10 +95,10 @@ class ParquetCompatibilityTest {
             assertEquals(r.labelIndex(), g.getInteger("label_index", 0));
             assertEquals(r.contentId(), g.getString("content_id", 0));
             Group list = g.getGroup("features", 0);
-            assertEquals(r.features().length, list.getFieldRepetitionCount("list"));
+            assertEquals(r.features().length, list.getFieldRepetitionCount("list"), "row " + i);
             for (int j = 0; j < r.features().length; j++) {
-                assertEquals(Float.floatToIntBits(r.features()[j]),
-                        Float.floatToIntBits(list.getGroup("list", j).getFloat("element", 0)));
+                assertEquals(Float.floatToRawIntBits(r.features()[j]),
+                        Float.floatToRawIntBits(list.getGroup("list", j).getFloat("element", 0)), i + "," + j);
             }
         }
     }
@@ -167,22 +171,7 @@ class ParquetCompatibilityTest {
             boolean dictionary = c.getEncodings().contains(org.apache.parquet.column.Encoding.PLAIN_DICTIONARY);
             assertEquals(c.getPath().toDotString().equals("label"), dictionary, c.getPath() + " " + c.getEncodings());
         }
-        List<Group> groups = groups(file);
-        assertEquals(rows.size(), groups.size());
-        for (int i = 0; i < rows.size(); i++) {
-            FeatureRecord r = rows.get(i);
-            Group g = groups.get(i);
-            assertEquals(r.imageId(), g.getString("image_id", 0));
-            assertEquals(r.label(), g.getString("label", 0));
-            assertEquals(r.labelIndex(), g.getInteger("label_index", 0));
-            assertEquals(r.contentId(), g.getString("content_id", 0));
-            Group list = g.getGroup("features", 0);
-            assertEquals(r.features().length, list.getFieldRepetitionCount("list"), "row " + i);
-            for (int j = 0; j < r.features().length; j++) {
-                assertEquals(Float.floatToRawIntBits(r.features()[j]),
-                        Float.floatToRawIntBits(list.getGroup("list", j).getFloat("element", 0)), i + "," + j);
-            }
-        }
+        assertSameRows(rows, groups(file));
         // and our own reader
         try (org.apache.parquet.hadoop.ParquetReader<FeatureRecord> r = ParquetFiles.reader(file, Table.FEATURES,
                 file.toString())) {
