@@ -147,9 +147,9 @@ public final class PrecisionCheck {
      * {@link #LOW_FIDELITY_COSINE}); null when they are not. On the AVX512-BF16 host of 2026-12-05, TensorFlow 2.18's
      * native bf16 kernels gave wrong features (cosine 0.42-0.69 to fp32, the bf16 features themselves, checked
      * against a separate fp32 process) in about half the runs with {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1}
-     * (per-session thread pools), with or without {@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS}, and in none of 8 with it
-     * at 0 or with {@code ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI} (no native bf16 kernels). The cause inside
-     * TensorFlow/oneDNN is not known.
+     * (per-session thread pools; 4 of 10 runs), with or without {@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS}, and in none
+     * of 8 with it at 0 nor of 3 with {@code ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI} (no native bf16 kernels). The
+     * cause inside TensorFlow/oneDNN is not known.
      */
     public static String lowFidelityWarning(Fidelity f) {
         if (f == null || !(f.cosineMin() < LOW_FIDELITY_COSINE)) {
