@@ -36,7 +36,12 @@ import java.util.Map;
  *   <li><b>pipeline</b>: {@code orchard featurize --input TREE --output OUT --model DIR --batch-size B
  *       --master local[2]} run in-process through {@link Main#execute}: Spark start, listing, fetch,
  *       JPEG decode, resize, inference, Parquet writing, report. Its time is the whole call; the
- *       report's {@code featurize} stage (model load, inference, writing features) is also shown.</li>
+ *       report's {@code featurize} stage (model load, inference, writing features) is also shown. With
+ *       {@code --pipeline process} it is a fresh JVM instead ({@code java <this JVM's flags> -cp <this class
+ *       path> dev.orchard.bench.pipeline.FeaturizeProcess featurize ...}, i.e. {@code Main} with a CPU split by
+ *       thread role), timed from start to exit: JVM start, class loading, TensorFlow's first load and JIT
+ *       included, as a user's {@code orchard featurize} pays them; the in-JVM pipeline shares this JVM's
+ *       TensorFlow state (its sessions, thread pools) with the raw runs.</li>
  * </ul>
  *
  * Each round runs the pipeline once per size between the two halves of each raw variant (raw half, raw-streams
@@ -51,7 +56,7 @@ import java.util.Map;
  * ./mvnw -B -o -q -pl core,job,benchmarks -am package -DskipTests
  * TF_CPP_MIN_LOG_LEVEL=2 java $(spark opens) -cp "benchmarks/target/orchard-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*" \
  *   dev.orchard.bench.pipeline.PipelineVsRaw [--images 5000] [--sizes 224,100] [--batch 32] [--rounds 2]
- *   [--master local[2]] [--sample data-samples/fruits-sample/Training] [--keep DIR]
+ *   [--master local[2]] [--sample data-samples/fruits-sample/Training] [--keep DIR] [--pipeline in-jvm|process]
  * </pre>
  */
 public final class PipelineVsRaw {
@@ -125,7 +130,9 @@ public final class PipelineVsRaw {
                         first[k] = raw(modelDir, sample, halves[0], batch, size, round, outer[k]);
                         print(first[k], a.containsKey("threads"), "first half");
                     }
-                    Run pipe = pipeline(tree, out, modelDir, batch, master, n, size, round);
+                    Run pipe = "process".equals(a.getOrDefault("pipeline", "in-jvm"))
+                            ? pipelineProcess(tree, out, modelDir, batch, master, n, size, round)
+                            : pipeline(tree, out, modelDir, batch, master, n, size, round);
                     print(pipe, a.containsKey("threads"), "");
                     if (round == 0) {
                         checkFeatures(out, modelDir, sample, source);
@@ -231,6 +238,12 @@ public final class PipelineVsRaw {
         if (code != 0) {
             throw new IllegalStateException("orchard featurize exited with " + code);
         }
+        return checkedRun(out, n, size, round, s, cpu, before, threads.byRole(), threads.threads());
+    }
+
+    /** The pipeline run, once its report says every image was featurized by one inference. */
+    private static Run checkedRun(Path out, int n, int size, int round, double s, double cpu, String before,
+                                  Map<String, Double> roles, String threadNames) throws java.io.IOException {
         JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         long featurized = report.path("counts").path("featurized").asLong(-1);
         long inferences = report.path("inferences").asLong(-1);
@@ -242,8 +255,53 @@ public final class PipelineVsRaw {
         double stage = report.path("timingsSeconds").path("featurize").asDouble(Double.NaN);
         System.out.println("    report.json: featurized " + featurized + ", inferences " + inferences
                 + " (CNN once per image), timings " + report.path("timingsSeconds"));
-        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage(),
-                threads.byRole(), threads.threads());
+        return new Run("pipeline", size, round, n, s, cpu, stage, before, BenchSupport.loadAverage(), roles,
+                threadNames);
+    }
+
+    /**
+     * {@code orchard featurize} as a fresh JVM ({@code --pipeline process}): the issue's "whole process", timed
+     * from the child's start to its exit. The child ({@link FeaturizeProcess}) gets this JVM's flags (heap,
+     * {@code --add-opens}; no agents), class path and environment; its CPU is read from this process's
+     * reaped-children times ({@code /proc/self/stat}), and split by thread role by the child itself.
+     */
+    private static Run pipelineProcess(Path tree, Path out, Path modelDir, int batch, String master, int n,
+                                       int size, int round) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlight")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FeaturizeProcess.class.getName(), "featurize",
+                "--input", tree.toString(), "--output", out.toString(), "--overwrite", "--model",
+                modelDir.toString(), "--batch-size", String.valueOf(batch), "--master", master));
+        Path log = Files.createTempFile("orchard-featurize-", ".log");
+        String before = BenchSupport.loadAverage();
+        long cpu0 = childrenCpuNanos();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int code = p.waitFor();
+        double s = (System.nanoTime() - t0) / 1e9;
+        double cpu = (childrenCpuNanos() - cpu0) / 1e9;
+        if (code != 0) {
+            throw new IllegalStateException("orchard featurize (child JVM) exited with " + code + "; its output: " + log);
+        }
+        Map<String, Double> roles = Files.readAllLines(log).stream().filter(l -> l.startsWith(FeaturizeProcess.ROLES))
+                .findFirst().map(FeaturizeProcess::decode).orElseThrow();
+        double sampled = roles.values().stream().mapToDouble(Double::doubleValue).sum();
+        roles.put("before main / unsampled", cpu - sampled);
+        Files.delete(log);
+        return checkedRun(out, n, size, round, s, cpu, before, roles, "");
+    }
+
+    /** CPU time of this process's terminated and waited-for children, from {@code /proc/self/stat}. */
+    private static long childrenCpuNanos() throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime: fields 16 and 17
+        return ticks * 1_000_000_000L / 100; // USER_HZ
     }
 
     /** Every pipeline feature vector equals the raw model's on the same decoded image. */

@@ -11,7 +11,10 @@ import dev.orchard.testing.Tolerances;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +120,30 @@ class LoadedModelTest {
         }
         assertThrows(IllegalStateException.class, () -> m.run(inputs[0], 2));
         assertThrows(IllegalArgumentException.class, () -> ExecutorModels.load(pkg, 0, 1, dev.orchard.Precision.FP32));
+    }
+
+    /**
+     * The executors' layout in a JVM where TensorFlow has run nothing yet (as on every executor): two one-thread
+     * streams busy at once must run on two threads. Sessions sharing TensorFlow's global inter-op pool, which the
+     * first session sizes (here: one thread), put both streams' work on one thread: the busiest thread's share of
+     * the CPU was 0.84–0.89 before {@code LoadedModel.sessionConfig} gave each session its own pool, and is 0.44–0.45
+     * with it (the rest: the callers, the JVM). A child JVM, since this one has made sessions already. CPU shares,
+     * not speed: the bound holds on a loaded or one-core host.
+     */
+    @Test
+    void streamsOfAFreshJvmRunOnThreadsOfTheirOwn() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), FreshJvmStreams.class.getName(),
+                SampleModelFixture.sampleModel().toString(), "2", "2.0"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "child JVM did not end");
+        assertEquals(0, p.exitValue(), out);
+        java.util.regex.Matcher share = java.util.regex.Pattern.compile("busiest-thread-share ([0-9.]+)").matcher(out);
+        assertTrue(share.find(), out);
+        assertTrue(Double.parseDouble(share.group(1)) < 0.7,
+                "one thread did most of two streams' work: they share one inter-op thread: " + out);
     }
 
     @Test
