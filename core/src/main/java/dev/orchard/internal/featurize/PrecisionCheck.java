@@ -36,7 +36,7 @@ public final class PrecisionCheck {
      * Below this cosine similarity to fp32 (the smallest over the checked images) a bf16 run is reported as
      * suspect. Measured on a CPU with native bf16 kernels (AVX512-BF16): a seeded MobileNetV2-224 0.991, the tests'
      * untrained sample CNN 0.94-0.97 — and 0.42-0.69 in about half the runs of that CNN while
-     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1} (Orchard's default), never in 8 runs with it at 0: see
+     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1} (Orchard's default), in 1 of 14 runs with it at 0: see
      * {@link #lowFidelityWarning}.
      */
     public static final double LOW_FIDELITY_COSINE = 0.9;
@@ -147,9 +147,9 @@ public final class PrecisionCheck {
      * {@link #LOW_FIDELITY_COSINE}); null when they are not. On the AVX512-BF16 host of 2026-12-05, TensorFlow 2.18's
      * native bf16 kernels gave wrong features (cosine 0.42-0.69 to fp32, the bf16 features themselves, checked
      * against a separate fp32 process) in about half the runs with {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1}
-     * (per-session thread pools; 4 of 10 runs), with or without {@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS}, and in none
-     * of 8 with it at 0 nor of 3 with {@code ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI} (no native bf16 kernels). The
-     * cause inside TensorFlow/oneDNN is not known.
+     * (per-session thread pools; 4 of 10 runs), with or without {@code TF_ONEDNN_ASSUME_FROZEN_WEIGHTS}; in 1 of 14
+     * with it at 0 (none of the first 8), and in none of 3 with {@code ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI} (no
+     * native bf16 kernels). The cause inside TensorFlow/oneDNN is not known.
      */
     public static String lowFidelityWarning(Fidelity f) {
         if (f == null || !(f.cosineMin() < LOW_FIDELITY_COSINE)) {
@@ -157,9 +157,10 @@ public final class PrecisionCheck {
         }
         return String.format(Locale.ROOT, "bf16 features are far from fp32 (cosine min %.3f < %.1f over %d images): "
                 + "on CPUs with native bf16 kernels TensorFlow gave wrong bf16 features in about half the runs with "
-                + "TF_OVERRIDE_GLOBAL_THREADPOOL=1 (Orchard's default); rerun with TF_OVERRIDE_GLOBAL_THREADPOOL=0 in "
-                + "the executors' environment (spark.executorEnv.TF_OVERRIDE_GLOBAL_THREADPOOL=0, and in the "
-                + "environment of a local run), or with --precision fp32", f.cosineMin(), LOW_FIDELITY_COSINE,
+                + "TF_OVERRIDE_GLOBAL_THREADPOOL=1 (Orchard's default) and in fewer with 0; rerun with --precision "
+                + "fp32, or with TF_OVERRIDE_GLOBAL_THREADPOOL=0 in the executors' environment "
+                + "(spark.executorEnv.TF_OVERRIDE_GLOBAL_THREADPOOL=0, and in the environment of a local run)",
+                f.cosineMin(), LOW_FIDELITY_COSINE,
                 f.images());
     }
 

@@ -184,13 +184,18 @@ public final class LoadedModel implements AutoCloseable {
      * on one thread. Measured (MobileNetV2-96, batch 32, 2 cores, fresh JVM, 2 streams of 1 thread): 647–682
      * images/s with 1.03–1.05 cores busy on the global pool, 994–1,083 images/s with 1.97 cores busy with a pool per
      * session; a whole fresh {@code orchard featurize} kept 54 % of the raw model's speed before
-     * ({@code benchmarks/README.md}).
+     * ({@code benchmarks/README.md}). Not in {@link Precision#BF16}: with a pool per session, native bf16 kernels
+     * (AVX512-BF16) gave wrong features in 2 of 4 {@code orchard run --precision bf16} runs with
+     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=0} (0 of 8 on the global pool; see {@code PrecisionCheck}), so bf16
+     * sessions keep the global pool and its one thread.
      */
     static ConfigProto sessionConfig(int intraOpThreads, Precision precision) {
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(intraOpThreads)
-                .setInterOpParallelismThreads(1)
-                .addSessionInterOpThreadPool(ThreadPoolOptionProto.newBuilder().setNumThreads(1));
+                .setInterOpParallelismThreads(1);
+        if (precision == Precision.FP32) {
+            config.addSessionInterOpThreadPool(ThreadPoolOptionProto.newBuilder().setNumThreads(1));
+        }
         if (precision == Precision.BF16) {
             config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(RewriterConfig.newBuilder()
                     .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON)));
