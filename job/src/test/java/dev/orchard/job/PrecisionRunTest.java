@@ -93,7 +93,7 @@ class PrecisionRunTest {
         // Without bf16 instructions the sessions are fp32 (checked below): the fidelity is then fp32 against fp32. With
         // them (oneDNN's native bf16 kernels, TensorFlow 2.18) this untrained sample CNN keeps 0.94-0.95 in most runs,
         // but some runs' bf16 features are wrong (cosine 0.42-0.69; about half the runs with
-        // TF_OVERRIDE_GLOBAL_THREADPOOL=1, 1 in 6 with =0, which this class runs with: job/pom.xml's bf16 execution;
+        // TF_OVERRIDE_GLOBAL_THREADPOOL=1, 1 in 14 with =0, which this class runs with: job/pom.xml's bf16 execution;
         // cause inside TensorFlow/oneDNN not found). What Orchard promises there is that the run says so: below
         // PrecisionCheck.LOW_FIDELITY_COSINE the report carries the warning with what to do, above it none. The
         // reported value itself is checked against the fp32 run's features by reportedFidelityMatchesTheFp32Run...

@@ -160,8 +160,7 @@ public final class PrecisionCheck {
                 + "TF_OVERRIDE_GLOBAL_THREADPOOL=1 (Orchard's default) and in fewer with 0; rerun with --precision "
                 + "fp32, or with TF_OVERRIDE_GLOBAL_THREADPOOL=0 in the executors' environment "
                 + "(spark.executorEnv.TF_OVERRIDE_GLOBAL_THREADPOOL=0, and in the environment of a local run)",
-                f.cosineMin(), LOW_FIDELITY_COSINE,
-                f.images());
+                f.cosineMin(), LOW_FIDELITY_COSINE, f.images());
     }
 
     /**

@@ -186,7 +186,7 @@ public final class LoadedModel implements AutoCloseable {
      * session; a whole fresh {@code orchard featurize} kept 54 % of the raw model's speed before
      * ({@code benchmarks/README.md}). Not in {@link Precision#BF16}: with a pool per session, native bf16 kernels
      * (AVX512-BF16) gave wrong features in 2 of 4 {@code orchard run --precision bf16} runs with
-     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=0} (0 of 8 on the global pool; see {@code PrecisionCheck}), so bf16
+     * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=0} (1 of 14 on the global pool; see {@code PrecisionCheck}), so bf16
      * sessions keep the global pool and its one thread.
      */
     static ConfigProto sessionConfig(int intraOpThreads, Precision precision) {

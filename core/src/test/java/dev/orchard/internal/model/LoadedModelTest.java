@@ -136,9 +136,13 @@ class LoadedModelTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), FreshJvmStreams.class.getName(),
                 SampleModelFixture.sampleModel().toString(), "2", "2.0"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "child JVM did not end");
+        Path log = tmp.resolve("child.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log);
+        assertTrue(!p.isAlive(), "child JVM did not end within 120 s: " + out);
         assertEquals(0, p.exitValue(), out);
         java.util.regex.Matcher share = java.util.regex.Pattern.compile("busiest-thread-share ([0-9.]+)").matcher(out);
         assertTrue(share.find(), out);
