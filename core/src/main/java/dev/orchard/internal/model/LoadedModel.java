@@ -134,7 +134,7 @@ public final class LoadedModel implements AutoCloseable {
         List<SavedModelBundle> bundles = new ArrayList<>();
         try {
             for (int i = 0; i < streams; i++) {
-                bundles.add(loadBundle(dir, intraOpThreads, precision));
+                bundles.add(loadBundle(dir, intraOpThreads, precision, streams > 1));
             }
         } catch (RuntimeException | Error e) {
             bundles.forEach(SavedModelBundle::close);
@@ -158,9 +158,10 @@ public final class LoadedModel implements AutoCloseable {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static SavedModelBundle loadBundle(Path dir, int intraOpThreads, Precision precision) {
+    private static SavedModelBundle loadBundle(Path dir, int intraOpThreads, Precision precision,
+                                               boolean ownInterOpPool) {
         SavedModelFiles.requireSavedModel(dir);
-        ConfigProto config = sessionConfig(intraOpThreads, precision);
+        ConfigProto config = sessionConfig(intraOpThreads, precision, ownInterOpPool);
         try {
             return SavedModelBundle.loader(dir.toString())
                     .withTags(SavedModelFiles.SERVE_TAG)
@@ -173,8 +174,8 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * The session configuration: {@code intraOpThreads} threads per op, one op at a time on an inter-op thread of
-     * the session's own, and for {@link Precision#BF16} the oneDNN bfloat16 auto-mixed-precision rewrite switched
+     * The session configuration: {@code intraOpThreads} threads per op, one op at a time (for fp32 streams on an
+     * inter-op thread of the session's own), and for {@link Precision#BF16} the oneDNN bfloat16 auto-mixed-precision rewrite switched
      * on (fp32 leaves every rewrite at TensorFlow's default).
      *
      * <p><b>The session's own inter-op pool.</b> Without {@code session_inter_op_thread_pool}, every session of the
@@ -187,13 +188,18 @@ public final class LoadedModel implements AutoCloseable {
      * ({@code benchmarks/README.md}). Not in {@link Precision#BF16}: with a pool per session, native bf16 kernels
      * (AVX512-BF16) gave wrong features in 2 of 4 {@code orchard run --precision bf16} runs with
      * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=0} (1 of 14 on the global pool; see {@code PrecisionCheck}), so bf16
-     * sessions keep the global pool and its one thread.
+     * sessions keep the global pool and its one thread. Nor for a model loaded as one session (VGG16's layout, the
+     * driver's fp32 recompute of a bf16 run's sample), which has no other stream to run beside: an fp32 session with
+     * its own pool made a bf16 session loaded after it in the same JVM give wrong features in 2 of 6 runs of
+     * {@code LoadedModelPrecisionTest} (0 of 8 with the global pool).
+     *
+     * @param ownInterOpPool whether an fp32 session gets its own inter-op pool (the model has several streams)
      */
-    static ConfigProto sessionConfig(int intraOpThreads, Precision precision) {
+    static ConfigProto sessionConfig(int intraOpThreads, Precision precision, boolean ownInterOpPool) {
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(intraOpThreads)
                 .setInterOpParallelismThreads(1);
-        if (precision == Precision.FP32) {
+        if (precision == Precision.FP32 && ownInterOpPool) {
             config.addSessionInterOpThreadPool(ThreadPoolOptionProto.newBuilder().setNumThreads(1));
         }
         if (precision == Precision.BF16) {
@@ -336,7 +342,7 @@ public final class LoadedModel implements AutoCloseable {
      * all-zero image and reads the output width.
      */
     static int probeFeatureDim(Path dir, String input, String output, int h, int w) {
-        try (SavedModelBundle bundle = loadBundle(dir, 1, Precision.FP32)) {
+        try (SavedModelBundle bundle = loadBundle(dir, 1, Precision.FP32, false)) {
             float[][] out = runLocked(bundle, input, output, new float[h * w * 3], 1, h, w, -1, dir.toString());
             if (out[0].length < 1) {
                 throw new ModelException(dir.toString(), "Output " + output + " of " + dir + " is empty");

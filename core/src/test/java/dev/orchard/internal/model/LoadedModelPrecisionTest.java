@@ -48,13 +48,17 @@ class LoadedModelPrecisionTest {
 
     @Test
     void sessionConfigAsksForTheOneDnnBf16RewriteOnlyInBf16() {
-        ConfigProto bf16 = LoadedModel.sessionConfig(3, Precision.BF16);
+        ConfigProto bf16 = LoadedModel.sessionConfig(3, Precision.BF16, true);
         assertEquals(RewriterConfig.Toggle.ON, bf16.getGraphOptions().getRewriteOptions().getAutoMixedPrecisionOnednnBfloat16());
         assertEquals(3, bf16.getIntraOpParallelismThreads());
         assertEquals(1, bf16.getInterOpParallelismThreads());
-        ConfigProto fp32 = LoadedModel.sessionConfig(3, Precision.FP32);
+        ConfigProto fp32 = LoadedModel.sessionConfig(3, Precision.FP32, true);
         assertFalse(fp32.hasGraphOptions(), "fp32 leaves every rewrite at TensorFlow's default");
         assertEquals(3, fp32.getIntraOpParallelismThreads());
+        // An inter-op pool of its own only for fp32 sessions of a model with several streams (LoadedModel.sessionConfig)
+        assertEquals(1, fp32.getSessionInterOpThreadPoolCount());
+        assertEquals(0, bf16.getSessionInterOpThreadPoolCount());
+        assertEquals(0, LoadedModel.sessionConfig(3, Precision.FP32, false).getSessionInterOpThreadPoolCount());
     }
 
     @Test
