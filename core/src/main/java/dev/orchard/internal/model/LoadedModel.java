@@ -175,8 +175,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /**
      * The session configuration: {@code intraOpThreads} threads per op, one op at a time (for fp32 streams on an
-     * inter-op thread of the session's own), and for {@link Precision#BF16} the oneDNN bfloat16 auto-mixed-precision rewrite switched
-     * on (fp32 leaves every rewrite at TensorFlow's default).
+     * inter-op thread of the session's own), and for {@link Precision#BF16} the oneDNN bfloat16
+     * auto-mixed-precision rewrite switched on (fp32 leaves every rewrite at TensorFlow's default).
      *
      * <p><b>The session's own inter-op pool.</b> Without {@code session_inter_op_thread_pool}, every session of the
      * process schedules its ops on TensorFlow's one global inter-op pool, sized by the first session created
@@ -184,7 +184,7 @@ public final class LoadedModel implements AutoCloseable {
      * the inter-op thread that schedules it: the streams of a fresh executor JVM (one-thread sessions) then all ran
      * on one thread. Measured (MobileNetV2-96, batch 32, 2 cores, fresh JVM, 2 streams of 1 thread): 647–682
      * images/s with 1.03–1.05 cores busy on the global pool, 994–1,083 images/s with 1.97 cores busy with a pool per
-     * session; a whole fresh {@code orchard featurize} kept 54 % of the raw model's speed before
+     * session; a whole fresh {@code orchard featurize} kept 49 % of the raw model's speed before
      * ({@code benchmarks/README.md}). Not in {@link Precision#BF16}: with a pool per session, native bf16 kernels
      * (AVX512-BF16) gave wrong features in 2 of 4 {@code orchard run --precision bf16} runs with
      * {@code TF_OVERRIDE_GLOBAL_THREADPOOL=0} (1 of 14 on the global pool; see {@code PrecisionCheck}), so bf16
