@@ -3,6 +3,7 @@ package dev.orchard;
 import dev.orchard.internal.featurize.Featurized;
 import dev.orchard.internal.featurize.Featurizer;
 import dev.orchard.internal.featurize.PrecisionCheck;
+import dev.orchard.internal.featurize.Tally;
 import dev.orchard.internal.model.ExecutorModels;
 import dev.orchard.internal.model.ModelPackage;
 import java.util.ArrayList;
@@ -27,7 +28,10 @@ import scala.Tuple2;
  *
  * <p>Lazy until the first Spark action on either RDD (typically {@link Output#write(Featurization)}); the
  * results are then persisted ({@code MEMORY_AND_DISK}), so every later action — counting, PCA, projecting —
- * reads them and the CNN runs once per image ({@link #inferences()} tells).
+ * reads them and the CNN runs once per image ({@link #inferences()} tells). {@link Output#write(Featurization)}
+ * writes both tables in one pass and tallies the counts on the way ({@link #featurized()}, {@link #failed()},
+ * {@link #featurizedPerLabel()}, {@link #failuresByKind()}, {@link #failureExamples()} then run nothing); a
+ * featurization that is only written can skip the cache with {@link #cache cache(false)}.
  *
  * <p><b>Close it</b> (try-with-resources) when done: that unpersists the results, evicts the model from this
  * JVM (the driver is the executor in local mode) and destroys the model's broadcast. Closing twice is a no-op.
@@ -46,7 +50,8 @@ public final class Featurization implements AutoCloseable {
     private final CollectionAccumulator<ExecutorRuntime> runtimes;
     private final JavaRDD<Featurized> results;
     private final Set<Precision.CpuSupport> cpuBf16;
-    private long[] counts;
+    private boolean cached = true;
+    private Tally tally;
     private boolean warned;
     private boolean closed;
 
@@ -70,6 +75,59 @@ public final class Featurization implements AutoCloseable {
 
     static Featurization start(JavaSparkContext sc, Images images, Model model, FeaturizeOptions options) {
         return new Featurization(sc, images, model, options);
+    }
+
+    /**
+     * Whether the results are kept once computed ({@code MEMORY_AND_DISK} on the executors; default on), so that
+     * every later action reads them instead of running the CNN again. Turn it off for a featurization that is
+     * only written ({@link Output#write(Featurization)}, one pass that also tallies every count this class
+     * reports): the executors then spend no memory, disk or CPU keeping rows nobody reads again (on a 2-core
+     * executor at 96 px, about 2 % of the CPU per image; benchmarks/README.md), and any other action over
+     * {@link #features()} or {@link #errors()} runs the CNN again ({@link #inferences()} tells).
+     *
+     * @return this
+     * @throws IllegalStateException after the first action over the results, or once closed
+     */
+    public Featurization cache(boolean on) {
+        requireOpen();
+        if (on == cached) {
+            return this;
+        }
+        if (tally != null || inferences.value() > 0) {
+            throw new IllegalStateException("cache(" + on + ") must be called before the first action over this "
+                    + "featurization's results");
+        }
+        if (on) {
+            results.persist(StorageLevel.MEMORY_AND_DISK());
+        } else {
+            results.unpersist(false);
+        }
+        cached = on;
+        return this;
+    }
+
+    /** Whether the results are kept once computed ({@link #cache}). */
+    public boolean cached() {
+        return cached;
+    }
+
+    /** Every image's outcome, for {@link Output#write(Featurization)}'s single pass. */
+    JavaRDD<Featurized> results() {
+        requireOpen();
+        return results;
+    }
+
+    /**
+     * Records the tally of a pass over every outcome (a write's), unless one was taken already; checks it
+     * against the listing when its size is known (an image lost on the way throws).
+     */
+    void tallied(Tally t) {
+        requireOpen();
+        if (tally == null) {
+            reconcile(t);
+            tally = t;
+            warnWithoutOneDnn();
+        }
     }
 
     /** The featurized images (lazy, then persisted): {@code image_id, label, label_index, features}. */
@@ -107,38 +165,37 @@ public final class Featurization implements AutoCloseable {
 
     /** Images listed (or given): {@link #featurized()} + {@link #failed()}. Runs the featurization if needed. */
     public long listed() {
-        return counts()[0] + counts()[1];
+        return tally().featurized() + tally().failed();
     }
 
     /** Images featurized. Runs the featurization if it has not run yet. */
     public long featurized() {
-        return counts()[0];
+        return tally().featurized();
     }
 
     /** Images that could not be featurized. Runs the featurization if it has not run yet. */
     public long failed() {
-        return counts()[1];
+        return tally().failed();
     }
 
     /**
-     * Featurized and failed counts, from one action over the persisted results; checked against the listing
-     * when its size is known (an image lost on the way throws).
+     * The counts, per-label counts and failure examples: from the write's pass when {@link Output#write} ran,
+     * else from one action over the results; checked against the listing when its size is known.
      */
-    private long[] counts() {
+    private Tally tally() {
         requireOpen();
-        if (counts == null) {
-            Map<Boolean, Long> byOk = results.map(Featurized::isOk).countByValue();
-            long ok = byOk.getOrDefault(true, 0L);
-            long failed = byOk.getOrDefault(false, 0L);
-            long known = images.knownCount();
-            if (known >= 0 && ok + failed != known) {
-                throw new IllegalStateException("Reconciliation failed: listed " + known + " images but featurized "
-                        + ok + " + failed " + failed);
-            }
-            counts = new long[] {ok, failed};
-            warnWithoutOneDnn();
+        if (tally == null) {
+            tallied(results.mapPartitions(outcomes -> List.of(Tally.of(outcomes)).iterator()).reduce(Tally::merge));
         }
-        return counts;
+        return tally;
+    }
+
+    private void reconcile(Tally t) {
+        long known = images.knownCount();
+        if (known >= 0 && t.featurized() + t.failed() != known) {
+            throw new IllegalStateException("Reconciliation failed: listed " + known + " images but featurized "
+                    + t.featurized() + " + failed " + t.failed());
+        }
     }
 
     /**
@@ -195,29 +252,37 @@ public final class Featurization implements AutoCloseable {
         return PrecisionCheck.measure(features(), model.pkg(), options, maxImages);
     }
 
-    /** Per-label counts of featurized images, for reports: (label, count) pairs. */
+    /**
+     * Per-label counts of featurized images, for reports: every listed label, sorted, with 0 where none was
+     * featurized. Runs the featurization if it has not run yet.
+     */
     public Map<String, Long> featurizedPerLabel() {
-        Map<String, Long> counted = new TreeMap<>(features().map(FeatureRecord::label).countByValue());
+        Map<String, Long> counted = new TreeMap<>(tally().perLabel());
         for (String l : images.labels()) {
             counted.putIfAbsent(l, 0L);
         }
         return counted;
     }
 
-    /** Failed images per kind of failure (the reason up to its first colon), most frequent first. */
+    /**
+     * Failed images per kind of failure (the reason up to its first colon), most frequent first, ties by kind.
+     * Runs the featurization if it has not run yet.
+     */
     public List<Tuple2<String, Long>> failuresByKind() {
-        return errors().mapToPair(e -> new Tuple2<>(kind(e.reason()), 1L))
-                .reduceByKey(Long::sum)
-                .collect()
-                .stream()
-                .sorted((a, b) -> Long.compare(b._2(), a._2()))
-                .toList();
+        return tally().perKind().stream().map(e -> new Tuple2<>(e.getKey(), e.getValue())).toList();
+    }
+
+    /**
+     * Up to 20 of the images that could not be featurized, with their reasons (the first partitions' first),
+     * for reports. Runs the featurization if it has not run yet; needs no further pass once it has.
+     */
+    public List<ErrorRecord> failureExamples() {
+        return tally().examples();
     }
 
     /** The kind of failure: the reason up to its first colon ("corrupt or truncated image", ...). */
     public static String kind(String reason) {
-        int colon = reason.indexOf(':');
-        return colon > 0 ? reason.substring(0, colon) : reason;
+        return Tally.kind(reason);
     }
 
     private void requireOpen() {
@@ -233,7 +298,9 @@ public final class Featurization implements AutoCloseable {
             return;
         }
         closed = true;
-        results.unpersist(false);
+        if (cached) {
+            results.unpersist(false);
+        }
         ExecutorModels.evict(broadcast); // local mode: the driver is the executor; free its TensorFlow session now
         broadcast.destroy(false);
     }

@@ -72,17 +72,23 @@ public final class Output implements AutoCloseable {
     }
 
     /**
-     * Writes {@code features/} and {@code errors/} of a featurization (running it if it has not run), and checks
+     * Writes {@code features/} and {@code errors/} of a featurization (running it if it has not run) in one pass
+     * over its results, which also tallies the featurization's counts, per-label counts and failures, and checks
      * that every image is accounted for: rows written = {@code listed == featurized + failed}.
      *
      * @throws IllegalStateException if the counts do not reconcile (nothing is committed)
      */
     public void write(Featurization f) {
-        long features = writeFeatures(f.features());
-        long errors = writeErrors(f.errors());
-        if (features != f.featurized() || errors != f.failed()) {
-            throw new IllegalStateException("Reconciliation failed: listed " + f.listed() + " but wrote " + features
-                    + " feature rows + " + errors + " error rows; output not committed");
+        requireOpen();
+        Sink.FeaturizedParts parts = Sink.writeFeaturized(f.results(), uri, formats, storage);
+        files.addAll(parts.features());
+        files.addAll(parts.errors());
+        featurized = rows(parts.features());
+        failed = rows(parts.errors());
+        f.tallied(parts.tally());
+        if (featurized != f.featurized() || failed != f.failed()) {
+            throw new IllegalStateException("Reconciliation failed: listed " + f.listed() + " but wrote " + featurized
+                    + " feature rows + " + failed + " error rows; output not committed");
         }
         listed = f.listed();
         featureSpec = f.model().featureSpec();

@@ -79,6 +79,76 @@ class LibraryApiTest {
     }
 
     @Test
+    void writingAFeaturizationIsOnePassThatTalliesEveryCountAndCanSkipTheCache() throws Exception {
+        Path in = dir.resolve("tally-in");
+        for (String label : List.of("Avocado", "Banana")) {
+            Files.createDirectories(in.resolve(label));
+            try (Stream<Path> files = Files.list(SAMPLES.resolve("Training").resolve(label))) {
+                for (Path p : files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(5).toList()) {
+                    Files.copy(p, in.resolve(label).resolve(p.getFileName()));
+                }
+            }
+        }
+        Files.write(in.resolve("Avocado/not-an-image.jpg"), "hello, not a JPEG".getBytes());
+        Files.write(in.resolve("Banana/text.png"), "neither a PNG".getBytes());
+        Model model = orchard.model(MODEL.toString());
+        Images images = orchard.list(in.toString());
+        assertEquals(12, images.knownCount());
+        int persistedBefore = sc.getPersistentRDDs().size();
+
+        String out = dir.resolve("tally-out").toString();
+        try (Featurization f = orchard.featurize(images, model).cache(false);
+             Output o = orchard.output(out).formats(OutputFormat.PARQUET, OutputFormat.CSV).open()) {
+            assertFalse(f.cached());
+            assertEquals(persistedBefore, sc.getPersistentRDDs().size(), "nothing marked for caching");
+            o.write(f);
+            long inferences = f.inferences();
+            assertEquals(10, inferences, "the CNN ran once per decoded image");
+            // Every count a report needs came from the write's pass: none of these runs the CNN again.
+            assertEquals(12, f.listed());
+            assertEquals(10, f.featurized());
+            assertEquals(2, f.failed());
+            assertEquals(Map.of("Avocado", 5L, "Banana", 5L), f.featurizedPerLabel());
+            assertEquals(List.of(new Tuple2<>("not an image", 2L)), f.failuresByKind());
+            assertEquals(List.of("Avocado/not-an-image.jpg", "Banana/text.png"),
+                    f.failureExamples().stream().map(e -> e.imageId().substring(e.imageId().indexOf("tally-in/") + 9))
+                            .sorted().toList());
+            assertEquals(inferences, f.inferences(), "the tally needed no second pass");
+            assertThrows(IllegalStateException.class, () -> f.cache(true), "too late: the results were computed");
+            // Without the cache, any other action runs the CNN again, as documented.
+            assertEquals(10, f.features().count());
+            assertEquals(2 * inferences, f.inferences());
+            o.commit();
+        }
+        assertEquals(10, orchard.readFeatures(Path.of(out, "features").toString()).count());
+        String errorCsv;
+        try (Stream<Path> parts = Files.list(Path.of(out, "errors"))) {
+            errorCsv = parts.filter(p -> p.toString().endsWith(".csv")).map(p -> {
+                try {
+                    return Files.readString(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).collect(Collectors.joining());
+        }
+        assertTrue(errorCsv.contains("/tally-in/Avocado/not-an-image.jpg,")
+                && errorCsv.contains("/tally-in/Banana/text.png,"), errorCsv);
+
+        // Cached (the default) and counted before the write: the write's pass reads the cache, the CNN runs once.
+        try (Featurization f = orchard.featurize(images, model);
+             Output o = orchard.output(dir.resolve("tally-cached").toString()).open()) {
+            assertTrue(f.cached());
+            assertEquals(2, f.failed());
+            long inferences = f.inferences();
+            o.write(f);
+            assertEquals(10, f.featurized());
+            assertEquals(inferences, f.inferences());
+            assertEquals(10, inferences);
+            assertEquals(f.featurizedPerLabel(), Map.of("Avocado", 5L, "Banana", 5L));
+        }
+    }
+
+    @Test
     void rddsOfBytesAndOfUrisGiveTheListingsFeatures() throws Exception {
         Model model = orchard.model(MODEL.toString());
         Map<String, float[]> listed;

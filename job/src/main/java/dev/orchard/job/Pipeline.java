@@ -86,6 +86,8 @@ final class Pipeline {
                 work = diff.toFeaturize();
             }
             try (ListingDiff d = diff; Featurization f = orchard.featurize(work, model, cfg.featurize())) {
+                // Without PCA the write is the only pass over the results (bf16's fidelity check reads them again).
+                f.cache(withPca || cfg.featurize().precision() != Precision.FP32);
                 long toFeaturize = work.knownCount();
                 progress.stage("featurize", toFeaturize + " images");
                 progress.track("featurize", toFeaturize, f::inferences);
@@ -322,7 +324,7 @@ final class Pipeline {
         Map<String, Long> byReason = new LinkedHashMap<>();
         f.failuresByKind().forEach(t -> byReason.put(t._1(), t._2()));
         List<Map<String, String>> examples = new ArrayList<>();
-        for (ErrorRecord e : f.errors().take(20)) {
+        for (ErrorRecord e : f.failureExamples()) {
             Map<String, String> ex = new LinkedHashMap<>();
             ex.put("imageId", e.imageId());
             ex.put("reason", e.reason());

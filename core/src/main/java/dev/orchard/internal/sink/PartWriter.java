@@ -28,13 +28,35 @@ import dev.orchard.internal.storage.Storages;
  * file per format, then uploads each to its deterministic name {@code <table>/part-%05d.<ext>}.
  * A retried or speculative attempt of the same partition replaces the same objects, so a table
  * never holds two copies of a partition. An empty partition writes nothing.
+ *
+ * <p>One instance writes one table's part: {@link #write} each row, then {@link #finish}; {@link #close}
+ * (always, in a {@code finally}) closes the writers and removes the temporary files. Several instances
+ * can fill several tables from one pass over a partition (features and errors of a featurization).
  */
-final class PartWriter {
+final class PartWriter<T> implements AutoCloseable {
 
     /** A written part and the width of its vectors (checked equal across parts on the driver). */
     record WrittenPart(PartFile file, int width) implements Serializable {}
 
-    private PartWriter() {}
+    private final int partition;
+    private final String root;
+    private final Table<T> table;
+    private final Set<OutputFormat> formats;
+    private final StorageOptions options;
+    private final Map<OutputFormat, Path> temps = new EnumMap<>(OutputFormat.class);
+    private ParquetRowWriter<T> parquet;
+    private Csv.CsvWriter csv;
+    private long count;
+    private int width = -1;
+
+    /** @param root normalized output root URI */
+    PartWriter(int partition, String root, Table<T> table, Set<OutputFormat> formats, StorageOptions options) {
+        this.partition = partition;
+        this.root = root;
+        this.table = table;
+        this.formats = formats;
+        this.options = options;
+    }
 
     /** {@code features/part-00003.parquet} for partition 3. */
     static String partPath(Table<?> table, int partition, OutputFormat format) {
@@ -59,43 +81,53 @@ final class PartWriter {
      */
     static <T> List<WrittenPart> writePartition(int partition, Iterator<T> rows, String root, Table<T> table,
             Set<OutputFormat> formats, StorageOptions options, boolean writeIfEmpty) {
-        Map<OutputFormat, Path> temps = new EnumMap<>(OutputFormat.class);
-        ParquetRowWriter<T> parquet = null;
-        Csv.CsvWriter csv = null;
-        long count = 0;
-        int width = -1;
-        try {
+        try (PartWriter<T> w = new PartWriter<>(partition, root, table, formats, options)) {
             while (rows.hasNext()) {
-                T r = rows.next();
-                int w = table.width(r);
-                if (count == 0) {
-                    width = w;
-                    open(partition, table, formats, width, temps);
-                    parquet = temps.containsKey(OutputFormat.PARQUET)
-                            ? ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table) : null;
-                    csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
-                } else if (w != width) {
-                    throw new IllegalArgumentException(table.folder() + " row " + count + " of partition "
-                            + partition + " (" + table.id(r) + ") has " + w + " values but the rows before it have "
-                            + width + ": every vector of a table must have the same length");
-                }
-                if (parquet != null) {
-                    parquet.write(r);
-                }
-                if (csv != null) {
-                    table.writeCsv(csv, r);
-                }
-                count++;
+                w.write(rows.next());
             }
+            return w.finish(writeIfEmpty);
+        }
+    }
+
+    /** Writes one row; the first one opens the files and fixes the vector width every later row must have. */
+    void write(T r) {
+        int w = table.width(r);
+        try {
+            if (count == 0) {
+                open(w);
+            } else if (w != width) {
+                throw new IllegalArgumentException(table.folder() + " row " + count + " of partition "
+                        + partition + " (" + table.id(r) + ") has " + w + " values but the rows before it have "
+                        + width + ": every vector of a table must have the same length");
+            }
+            if (parquet != null) {
+                parquet.write(r);
+            }
+            if (csv != null) {
+                table.writeCsv(csv, r);
+            }
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        count++;
+    }
+
+    /** Rows written so far. */
+    long rows() {
+        return count;
+    }
+
+    /**
+     * Closes the files and uploads them; returns what was written, or nothing if no row was and
+     * {@code writeIfEmpty} is off (with it on, a schema or header and no rows).
+     */
+    List<WrittenPart> finish(boolean writeIfEmpty) {
+        try {
             if (count == 0) {
                 if (!writeIfEmpty) {
                     return List.of();
                 }
-                width = 0;
-                open(partition, table, formats, width, temps);
-                parquet = temps.containsKey(OutputFormat.PARQUET)
-                        ? ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table) : null;
-                csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
+                open(0);
             }
             if (parquet != null) {
                 ParquetRowWriter<T> p = parquet;
@@ -122,27 +154,41 @@ final class PartWriter {
             }
             return out;
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + table.folder() + " partition " + partition
-                    + ": " + e.getMessage(), e);
-        } finally {
-            closeQuietly(parquet);
-            closeQuietly(csv);
-            for (Path p : temps.values()) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp file in java.io.tmpdir
-                }
-            }
+            throw failed(e);
         }
     }
 
-    private static void open(int partition, Table<?> table, Set<OutputFormat> formats, int width,
-                             Map<OutputFormat, Path> temps) throws IOException {
+    private UncheckedIOException failed(IOException e) {
+        return new UncheckedIOException("Cannot write " + table.folder() + " partition " + partition
+                + ": " + e.getMessage(), e);
+    }
+
+    private void open(int w) throws IOException {
+        width = w;
         for (OutputFormat f : formats) {
             temps.put(f, Files.createTempFile("orchard-" + table.folder() + "-" + partition + "-",
                     "." + f.extension()));
         }
+        parquet = temps.containsKey(OutputFormat.PARQUET)
+                ? ParquetFiles.writer(temps.get(OutputFormat.PARQUET), table) : null;
+        csv = temps.containsKey(OutputFormat.CSV) ? csv(temps.get(OutputFormat.CSV), table, width) : null;
+    }
+
+    /** Closes what is still open and removes the temporary files (best effort: they are in java.io.tmpdir). */
+    @Override
+    public void close() {
+        closeQuietly(parquet);
+        closeQuietly(csv);
+        parquet = null;
+        csv = null;
+        for (Path p : temps.values()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort: a temp file in java.io.tmpdir
+            }
+        }
+        temps.clear();
     }
 
     private static Csv.CsvWriter csv(Path file, Table<?> table, int width) throws IOException {

@@ -2,6 +2,7 @@ package dev.orchard.internal.sink;
 
 import dev.orchard.OutputFormat;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -20,6 +22,8 @@ import org.slf4j.LoggerFactory;
 import dev.orchard.ErrorRecord;
 import dev.orchard.FeatureRecord;
 import dev.orchard.PcaRecord;
+import dev.orchard.internal.featurize.Featurized;
+import dev.orchard.internal.featurize.Tally;
 import dev.orchard.internal.storage.Storage;
 import dev.orchard.StorageException;
 import dev.orchard.StorageOptions;
@@ -100,26 +104,94 @@ public final class Sink {
         return empty;
     }
 
+    /**
+     * What {@link #writeFeaturized} wrote: the {@code features/} and {@code errors/} files (errors always has
+     * at least one, possibly with no rows), and the tally of the outcomes taken in the same pass.
+     */
+    public record FeaturizedParts(List<PartFile> features, List<PartFile> errors, Tally tally) {}
+
+    /** One partition's share of {@link FeaturizedParts}. */
+    private record PartitionParts(List<PartWriter.WrittenPart> features, List<PartWriter.WrittenPart> errors,
+                                  Tally tally) implements Serializable {}
+
+    /**
+     * Writes {@code <output>/features/} and {@code <output>/errors/} from featurization outcomes in one Spark
+     * job: each partition's outcomes are consumed once, into its features part and its errors part, and tallied
+     * on the way, so the counts a report needs cost no further pass over the results (nor a cache of them).
+     */
+    public static FeaturizedParts writeFeaturized(JavaRDD<Featurized> rdd, String outputUri,
+            Set<OutputFormat> formats, StorageOptions options) {
+        Objects.requireNonNull(rdd, "rdd");
+        Objects.requireNonNull(options, "options");
+        EnumSet<OutputFormat> fmts = checkFormats(formats);
+        String root = Storages.normalize(outputUri);
+        List<PartitionParts> parts = inJob(rdd, "write " + Table.FEATURES.folder() + " and " + Table.ERRORS.folder()
+                + " (" + fmts + ") to " + root, () -> rdd.mapPartitionsWithIndex((index, outcomes) -> {
+                    Tally tally = new Tally();
+                    try (PartWriter<FeatureRecord> features = new PartWriter<>(index, root, Table.FEATURES, fmts,
+                            options);
+                         PartWriter<ErrorRecord> errors = new PartWriter<>(index, root, Table.ERRORS, fmts, options)) {
+                        while (outcomes.hasNext()) {
+                            Featurized f = outcomes.next();
+                            tally.add(f);
+                            if (f.isOk()) {
+                                features.write(f.features());
+                            } else {
+                                errors.write(f.error());
+                            }
+                        }
+                        return List.of(new PartitionParts(features.finish(false), errors.finish(false), tally))
+                                .iterator();
+                    }
+                }, false).collect());
+        Tally tally = new Tally();
+        List<PartWriter.WrittenPart> features = new ArrayList<>();
+        List<PartWriter.WrittenPart> errors = new ArrayList<>();
+        for (PartitionParts p : parts) { // collect() keeps partition order: the tally's examples are the first ones
+            tally.merge(p.tally());
+            features.addAll(p.features());
+            errors.addAll(p.errors());
+        }
+        List<PartFile> errorFiles = files(Table.ERRORS, errors, root, fmts);
+        return new FeaturizedParts(files(Table.FEATURES, features, root, fmts),
+                errorFiles.isEmpty() ? writeEmpty(outputUri, Table.ERRORS, formats, options) : errorFiles, tally);
+    }
+
     private static <T> List<PartFile> write(JavaRDD<T> rdd, String outputUri, Table<T> table,
             Set<OutputFormat> formats, StorageOptions options) {
         Objects.requireNonNull(rdd, "rdd");
         Objects.requireNonNull(options, "options");
+        EnumSet<OutputFormat> fmts = checkFormats(formats);
+        String root = Storages.normalize(outputUri);
+        List<PartWriter.WrittenPart> parts = inJob(rdd, "write " + table.folder() + " (" + fmts + ") to " + root,
+                () -> rdd.mapPartitionsWithIndex((index, rows) ->
+                        PartWriter.writePartition(index, rows, root, table, fmts, options).iterator(), false).collect());
+        return files(table, parts, root, fmts);
+    }
+
+    private static EnumSet<OutputFormat> checkFormats(Set<OutputFormat> formats) {
         if (formats == null || formats.isEmpty()) {
             throw new IllegalArgumentException("formats must name at least one of " + EnumSet.allOf(OutputFormat.class)
                     + " but was " + formats);
         }
-        String root = Storages.normalize(outputUri);
-        EnumSet<OutputFormat> fmts = EnumSet.copyOf(formats);
+        return EnumSet.copyOf(formats);
+    }
+
+    /** Runs {@code job} with Spark's job description set to {@code "Orchard: " + what}, then restores it. */
+    private static <R> R inJob(JavaRDD<?> rdd, String what, Supplier<R> job) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rdd.context());
         String previous = sc.getLocalProperty("spark.job.description");
-        sc.setJobDescription("Orchard: write " + table.folder() + " (" + fmts + ") to " + root);
-        List<PartWriter.WrittenPart> parts;
+        sc.setJobDescription("Orchard: " + what);
         try {
-            parts = rdd.mapPartitionsWithIndex((index, rows) ->
-                    PartWriter.writePartition(index, rows, root, table, fmts, options).iterator(), false).collect();
+            return job.get();
         } finally {
             sc.setLocalProperty("spark.job.description", previous);
         }
+    }
+
+    /** The files of a table's written parts, sorted by path, after checking every part has the same width. */
+    private static List<PartFile> files(Table<?> table, List<PartWriter.WrittenPart> parts, String root,
+            Set<OutputFormat> fmts) {
         Set<Integer> widths = new TreeSet<>();
         List<PartFile> files = new ArrayList<>();
         for (PartWriter.WrittenPart p : parts) {
