@@ -16,13 +16,15 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 
 /**
  * Writes a table's rows straight into Parquet's column writers, with the repetition and definition levels of our
  * flat schemas computed here, instead of through a {@code RecordConsumer}: the record-shredding layer costs a
  * group start and end per list element (5 calls and a bit-set reset per float), which made writing a 1,280-float
  * feature row ≈ 70 µs of the Spark task thread; written by column it is a fraction of that
- * ({@code ParquetEncodeBenchmark}). The file is the same standard Parquet: same schema, Snappy, plain encoding
+ * ({@code ParquetEncodeBenchmark}); the element columns of vectors go further, a vector at a time
+ * ({@link VectorColumnWriter}). The file is the same standard Parquet: same schema, Snappy, plain encoding
  * (dictionary only on the table's {@link Table#dictionaryColumns()}), row groups of at most
  * {@link ParquetFiles#ROW_GROUP_BYTES}, footer key {@code orchard.table}.
  *
@@ -46,9 +48,12 @@ final class ParquetRowWriter<T> implements Closeable {
     private final ParquetFileWriter file;
     private final long rowGroupBytes;
 
+    /** The top-level primitive columns, written through Parquet's column writers. */
+    private final MessageType scalarSchema;
     private ColumnChunkPageWriteStore pages;
     private ColumnWriteStore store;
     private final ColumnWriter[] columns;
+    private final VectorColumnWriter[] vectors;
     private long rows;
     private long nextCheck = MIN_ROWS_FOR_CHECK;
     private boolean closed;
@@ -70,7 +75,15 @@ final class ParquetRowWriter<T> implements Closeable {
         this.file = new ParquetFileWriter(new ParquetFiles.LocalOutputFile(path), schema,
                 ParquetFileWriter.Mode.OVERWRITE, rowGroupBytes, 0, props.getColumnIndexTruncateLength(),
                 props.getStatisticsTruncateLength(), props.getPageWriteChecksumEnabled());
+        this.scalarSchema = new MessageType(schema.getName(), schema.getFields().stream()
+                .filter(Type::isPrimitive).toList());
         this.columns = new ColumnWriter[descriptors.size()];
+        this.vectors = new VectorColumnWriter[descriptors.size()];
+        for (String column : table.dictionaryColumns()) {
+            if (!scalarSchema.containsField(column)) {
+                throw new IllegalArgumentException("dictionary encoding is for top-level columns, not " + column);
+            }
+        }
         try {
             file.start();
         } catch (IOException | RuntimeException e) {
@@ -83,10 +96,27 @@ final class ParquetRowWriter<T> implements Closeable {
     private void newRowGroup() {
         pages = new ColumnChunkPageWriteStore(compressor, schema, props.getAllocator(),
                 props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
-        store = props.newColumnWriteStore(schema, pages, pages);
+        store = props.newColumnWriteStore(scalarSchema, pages, pages);
         for (int i = 0; i < columns.length; i++) {
-            columns[i] = store.getColumnWriter(descriptors.get(i));
+            ColumnDescriptor d = descriptors.get(i);
+            if (d.getPath().length == 1) {
+                columns[i] = store.getColumnWriter(d);
+                vectors[i] = null;
+            } else {
+                columns[i] = null;
+                vectors[i] = new VectorColumnWriter(d, pages.getPageWriter(d), props);
+            }
         }
+    }
+
+    private long bufferedSize() {
+        long bytes = store.getBufferedSize();
+        for (VectorColumnWriter v : vectors) {
+            if (v != null) {
+                bytes += v.bufferedSize();
+            }
+        }
+        return bytes;
     }
 
     /** Writes one row: {@link Table#writeRow} fills the columns, then the row ends. */
@@ -95,7 +125,7 @@ final class ParquetRowWriter<T> implements Closeable {
         store.endRecord();
         rows++;
         if (rows >= nextCheck) {
-            long buffered = store.getBufferedSize();
+            long buffered = bufferedSize();
             if (buffered >= rowGroupBytes) {
                 flushRowGroup();
                 newRowGroup();
@@ -112,11 +142,21 @@ final class ParquetRowWriter<T> implements Closeable {
         if (rows > 0) {
             file.startBlock(rows);
             store.flush();
+            for (VectorColumnWriter v : vectors) {
+                if (v != null) {
+                    v.flushPage();
+                }
+            }
             pages.flushToFileWriter(file);
             file.endBlock();
             rows = 0;
         }
         store.close();
+        for (VectorColumnWriter v : vectors) {
+            if (v != null) {
+                v.close();
+            }
+        }
     }
 
     @Override
@@ -143,33 +183,16 @@ final class ParquetRowWriter<T> implements Closeable {
         columns[column].write(value, 0, descriptors.get(column).getMaxDefinitionLevel());
     }
 
-    /** The element column of an {@code optional group (LIST) { repeated group list { required float } }}. */
+    /**
+     * The element column of an {@code optional group (LIST) { repeated group list { required float } }}: an
+     * empty vector is an empty list (defined up to the list group), not null.
+     */
     void floatList(int column, float[] v) {
-        list(column, v.length, (w, i, r, d) -> w.write(v[i], r, d));
+        vectors[column].write(v);
     }
 
     /** As {@link #floatList} for {@code double} elements. */
     void doubleList(int column, double[] v) {
-        list(column, v.length, (w, i, r, d) -> w.write(v[i], r, d));
-    }
-
-    /** Writes element {@code i} with repetition level {@code r} and definition level {@code d}. */
-    @FunctionalInterface
-    private interface Element {
-        void write(ColumnWriter w, int i, int r, int d);
-    }
-
-    /** A 3-level list of {@code n} elements: an empty list is defined up to the list group, not null. */
-    private void list(int column, int n, Element element) {
-        ColumnWriter w = columns[column];
-        int present = descriptors.get(column).getMaxDefinitionLevel();
-        if (n == 0) {
-            w.writeNull(0, present - 1);
-            return;
-        }
-        element.write(w, 0, 0, present);
-        for (int i = 1; i < n; i++) {
-            element.write(w, i, 1, present);
-        }
+        vectors[column].write(v);
     }
 }

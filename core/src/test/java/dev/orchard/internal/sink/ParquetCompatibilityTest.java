@@ -181,4 +181,131 @@ class ParquetCompatibilityTest {
             assertEquals(null, r.read());
         }
     }
+
+    /**
+     * Vectors are written a whole row at a time ({@link VectorColumnWriter}): the column chunks' statistics equal
+     * those of parquet-hadoop's own writer for the same rows (NaN, -0 and 0, infinities, empty vectors); both
+     * drop the column index when a NaN is among the values, and without NaN every page's column-index entry
+     * holds the min and max (by {@link Float#compare}, Parquet's order) of the rows the offset index gives it,
+     * so readers that skip pages by the index skip none they need.
+     */
+    @Test
+    void vectorStatisticsAndPageIndexesMatchParquetsOwnWriter() throws IOException {
+        for (boolean withNaN : new boolean[] {true, false}) {
+            List<FeatureRecord> rows = edgeRows(withNaN);
+            Path ours = tmp.resolve("ours-" + withNaN + ".parquet");
+            try (ParquetRowWriter<FeatureRecord> w = new ParquetRowWriter<>(ours, Table.FEATURES, 256L << 20)) {
+                for (FeatureRecord r : rows) {
+                    w.write(r);
+                }
+            }
+            Path theirs = tmp.resolve("theirs-" + withNaN + ".parquet");
+            writeWithParquetHadoop(theirs, rows);
+            List<ColumnChunkMetaData> ourColumns = onlyRowGroup(ours).getColumns();
+            List<ColumnChunkMetaData> theirColumns = onlyRowGroup(theirs).getColumns();
+            for (int c = 0; c < ourColumns.size(); c++) {
+                assertEquals(theirColumns.get(c).getStatistics(), ourColumns.get(c).getStatistics(),
+                        ourColumns.get(c).getPath().toString());
+                assertEquals(theirColumns.get(c).getValueCount(), ourColumns.get(c).getValueCount());
+            }
+            assertSameRows(rows, groups(ours));
+            ColumnChunkMetaData vector = ourColumns.get(ourColumns.size() - 1);
+            assertEquals("features.list.element", vector.getPath().toDotString());
+            try (ParquetFileReader r = reader(ours); ParquetFileReader t = reader(theirs)) {
+                org.apache.parquet.internal.column.columnindex.ColumnIndex index = r.readColumnIndex(vector);
+                assertEquals(withNaN, index == null, "column index dropped only with a NaN");
+                assertEquals(withNaN, t.readColumnIndex(theirColumns.get(theirColumns.size() - 1)) == null);
+                if (!withNaN) {
+                    assertPagesIndexed(rows, index, r.readOffsetIndex(vector));
+                }
+            }
+        }
+    }
+
+    /** 9,000 rows of 40 floats over two pages or more: -0 and 0, an infinity, empty vectors, NaN if asked. */
+    private static List<FeatureRecord> edgeRows(boolean withNaN) {
+        java.util.Random rnd = new java.util.Random(11);
+        List<FeatureRecord> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 9000; i++) {
+            float[] f = new float[i % 1000 == 3 ? 0 : 40];
+            for (int j = 0; j < f.length; j++) {
+                f[j] = (float) rnd.nextGaussian() * (1 + i % 13);
+            }
+            if (withNaN && (i == 0 || i % 700 == 5)) { // the row's min beside it is the file's
+                f[i % 40] = Float.NaN;
+                f[(i + 1) % 40] = -1e30f - i * 1e25f;
+            }
+            if (i % 900 == 6) {
+                java.util.Arrays.fill(f, i % 2 == 0 ? -0f : 0f);
+            }
+            if (i == 4321) {
+                f[7] = Float.NEGATIVE_INFINITY;
+            }
+            rows.add(new FeatureRecord("id " + i, "class " + (i % 3), i % 3, f, "c" + i));
+        }
+        return rows;
+    }
+
+    private static void writeWithParquetHadoop(Path file, List<FeatureRecord> rows) throws IOException {
+        org.apache.parquet.schema.MessageType schema = Table.FEATURES.schema();
+        org.apache.parquet.example.data.simple.SimpleGroupFactory groups =
+                new org.apache.parquet.example.data.simple.SimpleGroupFactory(schema);
+        try (org.apache.parquet.hadoop.ParquetWriter<Group> w = org.apache.parquet.hadoop.example.ExampleParquetWriter
+                .builder(new org.apache.hadoop.fs.Path(file.toUri())).withType(schema)
+                .withCompressionCodec(CompressionCodecName.SNAPPY).withRowGroupSize(256L << 20)
+                .withConf(new Configuration()).build()) {
+            for (FeatureRecord r : rows) {
+                Group g = groups.newGroup().append("image_id", r.imageId()).append("label", r.label())
+                        .append("label_index", r.labelIndex()).append("content_id", r.contentId());
+                Group list = g.addGroup("features");
+                for (float x : r.features()) {
+                    list.addGroup("list").append("element", x);
+                }
+                w.write(g);
+            }
+        }
+    }
+
+    private static BlockMetaData onlyRowGroup(Path file) throws IOException {
+        List<BlockMetaData> blocks = footer(file).getBlocks();
+        assertEquals(1, blocks.size(), file.toString());
+        return blocks.get(0);
+    }
+
+    private static ParquetFileReader reader(Path file) throws IOException {
+        return ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()),
+                new Configuration()));
+    }
+
+    /** Each page's index entry: null page, null count, and min/max by Float.compare over its rows. */
+    private static void assertPagesIndexed(List<FeatureRecord> rows,
+            org.apache.parquet.internal.column.columnindex.ColumnIndex index,
+            org.apache.parquet.internal.column.columnindex.OffsetIndex offsets) {
+        int pages = offsets.getPageCount();
+        assertTrue(pages >= 2, pages + " pages");
+        for (int p = 0; p < pages; p++) {
+            int first = (int) offsets.getFirstRowIndex(p);
+            int end = p + 1 < pages ? (int) offsets.getFirstRowIndex(p + 1) : rows.size();
+            float min = 0;
+            float max = 0;
+            long nulls = 0;
+            boolean any = false;
+            for (FeatureRecord row : rows.subList(first, end)) {
+                if (row.features().length == 0) {
+                    nulls++;
+                }
+                for (float x : row.features()) {
+                    min = !any || Float.compare(x, min) < 0 ? x : min;
+                    max = !any || Float.compare(x, max) > 0 ? x : max;
+                    any = true;
+                }
+            }
+            assertEquals(!any, index.getNullPages().get(p), "page " + p);
+            assertEquals(nulls, index.getNullCounts().get(p), "page " + p);
+            assertEquals(Float.floatToIntBits(min), Float.floatToIntBits(index.getMinValues().get(p)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0)), "page " + p);
+            assertEquals(Float.floatToIntBits(max), Float.floatToIntBits(index.getMaxValues().get(p)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0)), "page " + p);
+        }
+    }
 }
