@@ -185,7 +185,9 @@ public final class Featurization implements AutoCloseable {
     private Tally tally() {
         requireOpen();
         if (tally == null) {
-            tallied(results.mapPartitions(outcomes -> List.of(Tally.of(outcomes)).iterator()).reduce(Tally::merge));
+            Tally all = new Tally(); // merged in partition order (collect's), so the examples are the first ones
+            results.mapPartitions(outcomes -> List.of(Tally.of(outcomes)).iterator()).collect().forEach(all::merge);
+            tallied(all);
         }
         return tally;
     }

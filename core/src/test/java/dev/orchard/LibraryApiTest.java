@@ -146,6 +146,12 @@ class LibraryApiTest {
             assertEquals(10, inferences);
             assertEquals(f.featurizedPerLabel(), Map.of("Avocado", 5L, "Banana", 5L));
         }
+        // Nothing to featurize: counted without a write, every count is zero.
+        try (Featurization f = orchard.featurize(orchard.fromBytes(sc.parallelizePairs(List.of(), 2)), model)) {
+            assertEquals(0, f.listed());
+            assertEquals(List.of(), f.failureExamples());
+            assertEquals(List.of(), f.failuresByKind());
+        }
     }
 
     @Test
