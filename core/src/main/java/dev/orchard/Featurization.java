@@ -131,12 +131,18 @@ public final class Featurization implements AutoCloseable {
         }
     }
 
-    /** The featurized images (lazy, then persisted): {@code image_id, label, label_index, features}. */
+    /**
+     * The featurized images, {@code image_id, label, label_index, features} (lazy, then persisted unless
+     * {@link #cache cache(false)}).
+     */
     public JavaRDD<FeatureRecord> features() {
         return results.filter(Featurized::isOk).map(Featurized::features);
     }
 
-    /** The images that could not be featurized, with their reasons (lazy, then persisted). */
+    /**
+     * The images that could not be featurized, with their reasons (lazy, then persisted unless
+     * {@link #cache cache(false)}).
+     */
     public JavaRDD<ErrorRecord> errors() {
         return results.filter(f -> !f.isOk()).map(Featurized::error);
     }

@@ -164,8 +164,8 @@ public final class Sink {
         EnumSet<OutputFormat> fmts = checkFormats(formats);
         String root = Storages.normalize(outputUri);
         List<PartWriter.WrittenPart> parts = inJob(rdd, "write " + table.folder() + " (" + fmts + ") to " + root,
-                () -> rdd.mapPartitionsWithIndex((index, rows) ->
-                        PartWriter.writePartition(index, rows, root, table, fmts, options).iterator(), false).collect());
+                () -> rdd.mapPartitionsWithIndex((index, rows) -> PartWriter.writePartition(index, rows, root, table,
+                        fmts, options).iterator(), false).collect());
         return files(table, parts, root, fmts);
     }
 

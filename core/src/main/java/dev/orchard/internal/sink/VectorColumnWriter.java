@@ -42,7 +42,8 @@ final class VectorColumnWriter {
 
     VectorColumnWriter(ColumnDescriptor descriptor, PageWriter pages, ParquetProperties props) {
         PrimitiveTypeName type = descriptor.getPrimitiveType().getPrimitiveTypeName();
-        if ((type != PrimitiveTypeName.FLOAT && type != PrimitiveTypeName.DOUBLE) || descriptor.getMaxRepetitionLevel() != 1) {
+        if ((type != PrimitiveTypeName.FLOAT && type != PrimitiveTypeName.DOUBLE)
+                || descriptor.getMaxRepetitionLevel() != 1) {
             throw new IllegalArgumentException("not the element column of a list of float or double: " + descriptor);
         }
         this.descriptor = descriptor;
