@@ -112,11 +112,6 @@ final class PartWriter<T> implements AutoCloseable {
         count++;
     }
 
-    /** Rows written so far. */
-    long rows() {
-        return count;
-    }
-
     /**
      * Closes the files and uploads them; returns what was written, or nothing if no row was and
      * {@code writeIfEmpty} is off (with it on, a schema or header and no rows).
