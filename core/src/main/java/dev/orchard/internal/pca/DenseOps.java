@@ -74,6 +74,37 @@ final class DenseOps {
     }
 
     /**
+     * {@code X = X R^-1} in place: X d × n at {@code xOff}, R the n × n upper triangular, column-major (leading
+     * dimension n, non-zero diagonal; the strict lower triangle is not read).
+     */
+    void solveUpperRight(double[] x, int xOff, int d, int n, double[] r) {
+        if (n == 0) {
+            return;
+        }
+        if (blas != null) {
+            blas.dtrsm("R", "U", "N", "N", d, n, 1.0, r, 0, n, x, xOff, d);
+            return;
+        }
+        for (int j = 0; j < n; j++) { // column j of X R^-1: (x_j - sum_{l<j} y_l r_lj) / r_jj
+            int xo = xOff + j * d;
+            for (int l = 0; l < j; l++) {
+                double s = r[l + j * n];
+                if (s == 0) {
+                    continue;
+                }
+                int yo = xOff + l * d;
+                for (int p = 0; p < d; p++) {
+                    x[xo + p] -= s * x[yo + p];
+                }
+            }
+            double inv = 1.0 / r[j + j * n];
+            for (int p = 0; p < d; p++) {
+                x[xo + p] *= inv;
+            }
+        }
+    }
+
+    /**
      * {@code H = Q^T X}: Q d × m (not modified), X d × b at {@code xOff} (not modified), H m × b with leading
      * dimension {@code ldh} at {@code hOff} (overwritten).
      */

@@ -496,20 +496,26 @@ final class TopEigen {
     }
 
     /**
-     * CholeskyQR2 (two rounds of {@code X = Y R}, R the Cholesky factor of {@code X^T X}), as BLAS products:
-     * orthonormal to rounding for well-conditioned blocks; false, {@code x} unchanged, when the block is too
-     * close to dependent (condition above ~1e5), for the column-wise path.
+     * CholeskyQR2 (two rounds of {@code Y = X R^-1}, R the Cholesky factor of {@code X^T X}, the second on the
+     * first's Y), as BLAS products and in-place triangular solves in {@code out}: orthonormal to rounding for
+     * well-conditioned blocks; false when the block is too close to dependent (condition above ~1e5), for the
+     * column-wise path. {@code x} is not modified either way.
      */
     private boolean choleskyQr(double[] x, double[] out, int n, double[] bmat, int b) {
-        double[] backup = Arrays.copyOf(x, n * d);
-        double[] r1 = choleskyRound(x, out, n);
-        double[] r2 = r1 == null ? null : choleskyRound(out, x, n);
-        if (r2 == null) {
-            System.arraycopy(backup, 0, x, 0, n * d);
+        double[] g = new double[n * n];
+        ops.atb(x, d, n, x, 0, n, g, 0, n);
+        double[] r1 = cholesky(g, n);
+        if (r1 == null) {
             return false;
         }
         System.arraycopy(x, 0, out, 0, n * d);
-        System.arraycopy(backup, 0, x, 0, n * d);
+        ops.solveUpperRight(out, 0, d, n, r1);
+        ops.atb(out, d, n, out, 0, n, g, 0, n);
+        double[] r2 = cholesky(g, n);
+        if (r2 == null) {
+            return false;
+        }
+        ops.solveUpperRight(out, 0, d, n, r2);
         Arrays.fill(bmat, 0.0);
         for (int j = 0; j < n; j++) { // B = R2 R1, both upper triangular
             for (int i = 0; i <= j; i++) {
@@ -524,13 +530,11 @@ final class TopEigen {
     }
 
     /**
-     * {@code to = from R^-1} with {@code R^T R = from^T from} (column-major n × n upper triangular R returned), or
-     * null when the Cholesky factorization shows a condition above ~1e5 ({@code to} then undefined).
+     * The upper triangular R (column-major n × n) with {@code R^T R = g} for the n × n Gram matrix {@code g}, or
+     * null when a column keeps less than {@value #CHOLESKY_QR_MIN} of its norm off the ones before it (condition
+     * above ~1e5).
      */
-    private double[] choleskyRound(double[] from, double[] to, int n) {
-        System.arraycopy(from, 0, to, 0, n * d);
-        double[] g = new double[n * n];
-        ops.atb(to, d, n, from, 0, n, g, 0, n);
+    private static double[] cholesky(double[] g, int n) {
         double[] r = new double[n * n];
         for (int j = 0; j < n; j++) {
             for (int i = 0; i <= j; i++) {
@@ -549,19 +553,6 @@ final class TopEigen {
                 }
             }
         }
-        double[] inv = new double[n * n]; // R^-1, upper triangular
-        for (int j = 0; j < n; j++) {
-            inv[j + j * n] = 1.0 / r[j + j * n];
-            for (int i = j - 1; i >= 0; i--) {
-                double sum = 0;
-                for (int l = i + 1; l <= j; l++) {
-                    sum += r[i + l * n] * inv[l + j * n];
-                }
-                inv[i + j * n] = -sum / r[i + i * n];
-            }
-        }
-        Arrays.fill(to, 0, n * d, 0.0);
-        ops.addQh(1.0, from, d, n, inv, 0, n, to, 0, n);
         return r;
     }
 

@@ -87,6 +87,47 @@ class TopEigenTest {
         }
     }
 
+    /** The in-place triangular solve of CholeskyQR2, both paths: {@code (X R^-1) R = X}, at an offset. */
+    @Test
+    void solveUpperRightUndoesARightMultiplicationOnBothPaths() {
+        int d = 37;
+        int n = 6;
+        int off = 2 * d;
+        Random rnd = new Random(11);
+        double[] r = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i <= j; i++) {
+                r[i + j * n] = i == j ? 1 + rnd.nextDouble() : rnd.nextGaussian();
+            }
+            for (int i = j + 1; i < n; i++) {
+                r[i + j * n] = 1e6; // the strict lower triangle is not read
+            }
+        }
+        double[] x = new double[off + n * d + d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextGaussian();
+        }
+        for (DenseOps ops : new DenseOps[] {DenseOps.java(), DenseOps.best()}) {
+            double[] y = x.clone();
+            ops.solveUpperRight(y, off, d, n, r);
+            for (int i = 0; i < off; i++) {
+                assertEquals(x[i], y[i], 0.0, ops.name() + ": before the offset");
+            }
+            for (int i = off + n * d; i < x.length; i++) {
+                assertEquals(x[i], y[i], 0.0, ops.name() + ": after the block");
+            }
+            for (int j = 0; j < n; j++) {
+                for (int p = 0; p < d; p++) {
+                    double back = 0;
+                    for (int l = 0; l <= j; l++) {
+                        back += y[off + l * d + p] * r[l + j * n];
+                    }
+                    assertEquals(x[off + j * d + p], back, 1e-12, ops.name() + ": (X R^-1) R at " + p + ", " + j);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "block {0}, capacity {1}")
     @CsvSource({
         "8, 0",     // narrow blocks, no restart
