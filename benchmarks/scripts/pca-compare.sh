@@ -11,7 +11,9 @@ mkdir -p "$SCRATCH"
 JAVA=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java
 OPENS=$(grep -o 'spark.java17.opens>[^<]*' pom.xml | cut -d'>' -f2)
 CP="benchmarks/target/classes:benchmarks/target/lib/*"
-run_java() { TF_CPP_MIN_LOG_LEVEL=2 "$JAVA" -Xmx14g $OPENS -cp "$CP" dev.orchard.bench.pca.PcaVsMllib "$@"; }
+# --add-modules jdk.incubator.vector: the top-k solver's products with C on the Vector API (docs/library.md)
+run_java() { TF_CPP_MIN_LOG_LEVEL=2 "$JAVA" -Xmx14g $OPENS --add-modules jdk.incubator.vector -cp "$CP" \
+  dev.orchard.bench.pca.PcaVsMllib "$@"; }
 echo "== $(date -u +%FT%TZ) git $(git rev-parse --short HEAD), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== 4,000 x 4096, k = 50 and --variance 0.95: driver eigensolvers on the same moments"

@@ -27,11 +27,12 @@ import scala.Tuple2;
  *
  * <pre>
  * ./mvnw -B -o -q -pl benchmarks -am package -DskipTests
- * java -Xmx12g $(spark java17 --add-opens, see README) -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
+ * java -Xmx12g $(spark java17 --add-opens, see README) --add-modules jdk.incubator.vector \
+ *     -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
  *     dev.orchard.bench.pca.PcaVsMllib --rows 200000 --dim 1280 --k 50 --partitions 4 --master local[2]
  * </pre>
  * {@code --eigensolvers top-k,lapack,tensorflow,top-k} also fits each Orchard variant's moments with each driver
- * eigensolver in that order (k fixed), and with {@code --variance F} by variance with
+ * eigensolver in that order (k fixed; {@code top-k-blas}: top-k with its Vector API products turned off), and with {@code --variance F} by variance with
  * {@code --variance-eigensolvers} (default {@code auto,lapack,auto}); {@code --dump FILE} writes the
  * rows as raw float64 for {@code benchmarks/scripts/pca_numpy.py}. The whole comparison: {@code
  * benchmarks/scripts/pca-compare.sh}.
@@ -161,6 +162,9 @@ public final class PcaVsMllib {
      * then by variance when {@code variance > 0}, printing the driver time (wall and this process's CPU) and the
      * agreement with the first solver's model.
      */
+    /** System property that turns the top-k solver's Vector API products off (core's VectorProducts). */
+    private static final String VECTOR_PRODUCTS = "orchard.pca.vectorProducts";
+
     private static void compareEigensolvers(Moments m, int k, double variance, String solvers,
             String varianceSolvers) {
         List<PcaOptions> targets = new ArrayList<>();
@@ -172,11 +176,22 @@ public final class PcaVsMllib {
             PcaModel first = null;
             {
                 for (String s : (target.isFixedK() ? solvers : varianceSolvers).split(",")) {
-                    PcaOptions.Eigensolver solver = PcaOptions.Eigensolver.valueOf(
-                            s.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+                    // "<solver>-blas": the same solver with the Vector API products turned off for this fit
+                    boolean blasOnly = s.endsWith("-blas");
+                    PcaOptions.Eigensolver solver = PcaOptions.Eigensolver.valueOf((blasOnly
+                            ? s.substring(0, s.length() - "-blas".length()) : s)
+                            .toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+                    if (blasOnly) {
+                        System.setProperty(VECTOR_PRODUCTS, "false");
+                    }
                     long a = System.nanoTime();
                     long cpu = cpuNanos();
-                    PcaModel model = Pca.fromMoments(m, target.withEigensolver(solver));
+                    PcaModel model;
+                    try {
+                        model = Pca.fromMoments(m, target.withEigensolver(solver));
+                    } finally {
+                        System.clearProperty(VECTOR_PRODUCTS);
+                    }
                     double t = secs(a);
                     double tCpu = (cpuNanos() - cpu) / 1e9;
                     if (first == null) {

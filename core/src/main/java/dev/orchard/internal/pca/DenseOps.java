@@ -5,7 +5,9 @@ import dev.ludovic.netlib.blas.BLAS;
 /**
  * The few dense products {@link TopEigen} needs, on column-major arrays (vector j of a d-row matrix is
  * {@code [off + j*d, off + (j+1)*d)}), through the native BLAS's {@code dgemm} when one is loaded
- * ({@link NativeLinalg}) or in cache-blocked Java. Stateless; thread-safe.
+ * ({@link NativeLinalg}) or in cache-blocked Java; the products with C ({@link #symm}) move to the Vector API
+ * kernel ({@link VectorSymm}) once it is compiled, where the JVM has it ({@link VectorProducts}) and it measures
+ * faster. Thread-safe except {@link #symm}, whose choice of kernel is per instance: one solver at a time.
  */
 final class DenseOps {
 
@@ -13,23 +15,78 @@ final class DenseOps {
     static final int ROW_TILE = 512;
 
     private final BLAS blas;
+    /** Whether {@link #symm} may use the Vector API kernel; {@code forceVector}: always, unmeasured (tests). */
+    private final boolean vectorWanted;
+    private final boolean forceVector;
+    /** Per instance: the vector kernel's verdict once measured (null: not yet), and the other path's speed. */
+    private Boolean vectorFaster;
+    private double otherNanosPerColumn = Double.NaN;
+    private int productsBefore;
+    private int vectorProducts;
+    private String verdict = "";
+    /** {@link #vectorSymm}'s panel buffers, kept between calls. */
+    private double[] xPanels;
+    private double[] yPanels;
 
-    private DenseOps(BLAS blas) {
+    private DenseOps(BLAS blas, boolean vectorWanted, boolean forceVector) {
         this.blas = blas;
+        this.vectorWanted = vectorWanted;
+        this.forceVector = forceVector;
     }
 
-    /** On the optimized native BLAS if there is one, else in Java. */
+    /**
+     * On the optimized native BLAS if there is one, else in Java; the products with C on the Vector API once it
+     * is warm and where it measures faster. Starts its warm-up (a daemon thread) if it can run and is cold.
+     */
     static DenseOps best() {
-        return new DenseOps(NativeLinalg.get().blas());
+        boolean vector = VectorProducts.available();
+        if (vector) {
+            VectorProducts.startWarmUp();
+        }
+        return new DenseOps(NativeLinalg.get().blas(), vector, false);
     }
 
-    /** Always in Java (tests, benchmarks). */
+    /** Always in Java, no Vector API (tests, benchmarks). */
     static DenseOps java() {
-        return new DenseOps(null);
+        return new DenseOps(null, false, false);
+    }
+
+    /** The native BLAS if there is one, else Java; no Vector API (tests, benchmarks). */
+    static DenseOps withoutVector() {
+        return new DenseOps(NativeLinalg.get().blas(), false, false);
+    }
+
+    /**
+     * Products with C always on the Vector API kernel (warmed up first, in this thread), the rest as
+     * {@link #best()}; null where it cannot run here (tests).
+     */
+    static DenseOps vectorOnly() {
+        if (!VectorProducts.available() || !VectorProducts.warmUpNow()) {
+            return null;
+        }
+        return new DenseOps(NativeLinalg.get().blas(), true, true);
     }
 
     String name() {
         return blas == null ? "java" : "blas";
+    }
+
+    /** Which kernel the products with C ran on, for the solver's detail line. */
+    String productsDescription() {
+        String base = name();
+        if (forceVector) {
+            return "vector (" + VectorProducts.lanes() + " lanes)";
+        }
+        if (!vectorWanted) {
+            return base;
+        }
+        if (vectorFaster == null) {
+            return base + " (" + VectorProducts.describe() + ")";
+        }
+        String vector = "vector (" + VectorProducts.lanes() + " lanes)";
+        return vectorFaster
+                ? base + " for " + productsBefore + " columns, then " + vector + " for " + vectorProducts + verdict
+                : base + ", " + vector + " slower" + verdict;
     }
 
     /**
@@ -37,6 +94,89 @@ final class DenseOps {
      * Y d × b at {@code yOff} (overwritten).
      */
     void symm(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
+        if (forceVector) {
+            vectorSymm(a, d, x, xOff, b, y, yOff);
+            return;
+        }
+        if (vectorWanted && !Boolean.FALSE.equals(vectorFaster) && VectorProducts.warm()) {
+            if (vectorFaster == null) {
+                // measure once against the other kernel's last product (or one now), then keep the faster
+                if (Double.isNaN(otherNanosPerColumn)) {
+                    timedOther(a, d, x, xOff, b, y, yOff);
+                }
+                long t0 = System.nanoTime();
+                vectorSymm(a, d, x, xOff, b, y, yOff);
+                double vectorNanos = (double) (System.nanoTime() - t0) / b;
+                vectorFaster = vectorNanos < otherNanosPerColumn;
+                verdict = String.format(java.util.Locale.ROOT, " (measured %.2f vs %.2f ms per 16 columns)",
+                        vectorNanos * 16 / 1e6, otherNanosPerColumn * 16 / 1e6);
+                vectorProducts += b;
+                return;
+            }
+            vectorProducts += b;
+            vectorSymm(a, d, x, xOff, b, y, yOff);
+            return;
+        }
+        if (vectorWanted && vectorFaster == null) {
+            timedOther(a, d, x, xOff, b, y, yOff);
+            return;
+        }
+        otherSymm(a, d, x, xOff, b, y, yOff);
+    }
+
+    private void timedOther(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
+        long t0 = System.nanoTime();
+        otherSymm(a, d, x, xOff, b, y, yOff);
+        otherNanosPerColumn = (double) (System.nanoTime() - t0) / b;
+        productsBefore += b;
+    }
+
+    /**
+     * {@link #symm} on {@link VectorSymm}: X packed into zero-padded panels of 16 columns (row by row, so both the
+     * reads of the b columns and the writes are sequential streams), Y unpacked the same way; the panel buffers are
+     * kept between calls.
+     */
+    private void vectorSymm(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
+        int panel = VectorSymm.PANEL;
+        int panels = (b + panel - 1) / panel;
+        int len = panels * d * panel;
+        if (xPanels == null || xPanels.length != len) {
+            xPanels = new double[len];
+            yPanels = new double[len];
+        }
+        double[] xp = xPanels;
+        double[] yp = yPanels;
+        if (b % panel != 0) {
+            java.util.Arrays.fill(xp, 0.0); // the padding columns of the last panel
+        }
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * panel;
+            int cols = Math.min(panel, b - j0);
+            int base = p * d * panel;
+            for (int l = 0; l < d; l++) {
+                int o = base + l * panel;
+                int xo = xOff + j0 * d + l;
+                for (int jj = 0; jj < cols; jj++) {
+                    xp[o + jj] = x[xo + jj * d];
+                }
+            }
+        }
+        VectorSymm.product(a, d, xp, panels, yp, VectorProducts.lanes());
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * panel;
+            int cols = Math.min(panel, b - j0);
+            int base = p * d * panel;
+            for (int l = 0; l < d; l++) {
+                int o = base + l * panel;
+                int yo = yOff + j0 * d + l;
+                for (int jj = 0; jj < cols; jj++) {
+                    y[yo + jj * d] = yp[o + jj];
+                }
+            }
+        }
+    }
+
+    private void otherSymm(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
         if (blas != null) {
             // As Y^T = X^T A (A symmetric) into a b × d scratch, then transposed: OpenBLAS runs this form ≈ 20 %
             // faster than A X for a narrow X (measured at d = 4096, b = 16, one thread: 19 vs 24 ms per product

@@ -10,7 +10,8 @@ import java.util.Random;
  * full.
  *
  * <p><b>Algorithm.</b> A seeded random d × b start block; each step multiplies the newest block by C (one
- * {@code dgemm}, {@code W = C Q} kept beside the basis Q) and makes the next block from it: projected off the last
+ * {@code dgemm}, or the Vector API kernel where the JVM has it: {@link DenseOps#symm}; {@code W = C Q} kept beside
+ * the basis Q) and makes the next block from it: projected off the last
  * two blocks (the three-term recurrence), then once off the whole basis (the rounding-level components that
  * Lanczos lets grow), then orthonormalized by CholeskyQR2 ({@code R_last = Q_next B}; column-wise Gram–Schmidt for
  * near-dependent blocks) — all BLAS-3. The projection coefficients are the new columns of {@code T = Q^T C Q}, and
@@ -395,7 +396,7 @@ final class TopEigen {
             vectors[j] = Arrays.copyOfRange(v, j * d, (j + 1) * d);
         }
         String detail = String.format("block Krylov: block %d, basis %d, %d restarts, %d products with C, "
-                + "max relative residual %.1e (%s)", b, m, restarts, products, worst, ops.name())
+                + "max relative residual %.1e (%s)", b, m, restarts, products, worst, ops.productsDescription())
                 + String.format("; %.2f s in products, %.2f s orthogonalizing, %d Rayleigh–Ritz steps %.2f s",
                         productNanos / 1e9, orthNanos / 1e9, ritzSteps, ritzNanos / 1e9);
         return new Result(Arrays.copyOf(theta, found), vectors, detail);

@@ -1,7 +1,9 @@
 package dev.orchard.internal.pca;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchard.PcaModel;
 import dev.orchard.PcaOptions;
@@ -76,7 +78,9 @@ class TopEigenTest {
         Moments m = moments(3000, d, 50, 2, 5);
         double[] cov = m.covariance();
         Pca.Eigen full = Pca.ejmlEigen(m.covariance(), d);
-        for (DenseOps ops : new DenseOps[] {DenseOps.java(), DenseOps.best()}) {
+        DenseOps vector = DenseOps.vectorOnly();
+        for (DenseOps ops : vector == null ? new DenseOps[] {DenseOps.java(), DenseOps.withoutVector()}
+                : new DenseOps[] {DenseOps.java(), DenseOps.withoutVector(), vector}) {
             TopEigen.Result r;
             try {
                 r = new TopEigen(cov, d, ops, Pca::smallEigen).leading(20);
@@ -84,6 +88,62 @@ class TopEigenTest {
                 throw new AssertionError(ops.name() + ": " + e.getMessage(), e);
             }
             assertLeadingPairs(full, r, 20, ops.name());
+        }
+    }
+
+    /**
+     * The Vector API product with C (both kernels: 8 and 4 lanes, the same sums in the same order) against the Java
+     * one, for widths that fill no panel, one, and more (zero padding), at offsets, with d not a multiple of 4;
+     * then {@link DenseOps#best()} once warm: it measures and the result is the same.
+     */
+    @Test
+    void vectorProductsEqualTheOtherPathsAndBestMeasuresThem() {
+        assumeTrue(VectorProducts.available(), VectorProducts.describe());
+        assertTrue(VectorProducts.warmUpNow(), VectorProducts.describe());
+        Random rnd = new Random(3);
+        for (int d : new int[] {37, 130}) {
+            double[] c = new double[d * d];
+            for (int i = 0; i < d; i++) {
+                for (int j = i; j < d; j++) {
+                    double v = rnd.nextGaussian();
+                    c[i * d + j] = v;
+                    c[j * d + i] = v;
+                }
+            }
+            for (int b : new int[] {1, 5, 16, 21}) {
+                int off = 3 * d;
+                double[] x = new double[off + b * d];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rnd.nextGaussian();
+                }
+                double[] want = new double[off + b * d];
+                DenseOps.java().symm(c, d, x, off, b, want, off);
+                DenseOps vector = DenseOps.vectorOnly();
+                double[] got = new double[want.length];
+                vector.symm(c, d, x, off, b, got, off);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-12 * Math.sqrt(d), "d " + d + ", b " + b + ", at " + i);
+                }
+                // the two kernels directly, on the panels DenseOps built: bit for bit
+                int panels = (b + VectorSymm.PANEL - 1) / VectorSymm.PANEL;
+                double[] xp = new double[panels * d * VectorSymm.PANEL];
+                for (int i = 0; i < xp.length; i++) {
+                    xp[i] = rnd.nextGaussian();
+                }
+                double[] y8 = new double[xp.length];
+                double[] y4 = new double[xp.length];
+                VectorSymm.product(c, d, xp, panels, y8, 8);
+                VectorSymm.product(c, d, xp, panels, y4, 4);
+                assertArrayEquals(y8, y4, "d " + d + ", b " + b + ": 8 and 4 lanes");
+                DenseOps best = DenseOps.best();
+                double[] measured = new double[want.length];
+                best.symm(c, d, x, off, b, measured, off);
+                best.symm(c, d, x, off, b, measured, off);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], measured[i], 1e-12 * Math.sqrt(d), "best(), d " + d + ", b " + b);
+                }
+                assertTrue(best.productsDescription().contains("vector ("), best.productsDescription());
+            }
         }
     }
 
