@@ -37,10 +37,11 @@ import java.util.Random;
  * m × m tridiagonalization per Rayleigh–Ritz step, against ≈ {@code 9 d³} for a full decomposition with vectors.
  * Measured (2-core machine, one OpenBLAS thread for both, {@code benchmarks/README.md}, "PCA: Orchard vs Spark
  * MLlib RowMatrix vs numpy/OpenBLAS"), the driver step of a fit (covariance from the moments included): d = 4096,
- * k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 528 products, 0.90–0.96 s (0.63–0.68 s of it the products,
- * each block of 16 reading the 134 MB of C once, 0.11–0.12 s reorthogonalizing, 0.08–0.09 s Rayleigh–Ritz) against
- * 8.6–9.3 s for LAPACK {@code dsyevd}, ≈ 9.3×; k = 200 / 400: 3.1 / 4.1 s, ≈ 3× / 2.3× faster than {@code dsyevd}
- * (single runs, an earlier build);
+ * k = 50 on λ_i = exp(−16 i / d) (0.4 % relative gaps): 528 products, 0.58–0.65 s with the products on the Vector
+ * API (0.33–0.38 s of it the products, 9.3–10.9 ms per block of 16; 0.11–0.12 s reorthogonalizing, 0.08 s
+ * Rayleigh–Ritz) and 0.92–1.02 s with BLAS products (20–22 ms a block: {@code dgemm} repacks C for every call)
+ * against 9.3–11.5 s for LAPACK {@code dsyevd}, ≈ 16× / 10×; k = 200 / 400 (BLAS products): 3.1 / 4.1 s, ≈ 3× /
+ * 2.3× faster than {@code dsyevd} (single runs, an earlier build);
  * d = 1280, k = 50: 0.15 s vs 0.39–0.42 s, 2.7×. So the crossover with a native LAPACK lies beyond k = d / 10
  * at d = 4096 on slowly decaying spectra; {@code AUTO} uses top-k for k ≤ d / 8, and for a variance fraction only
  * when the covariance's effective rank is ≤ d / 16 ({@link dev.orchard.PcaOptions.Eigensolver#AUTO},
