@@ -149,28 +149,31 @@ final class DenseOps {
         if (b % panel != 0) {
             java.util.Arrays.fill(xp, 0.0); // the padding columns of the last panel
         }
-        for (int p = 0; p < panels; p++) {
-            int j0 = p * panel;
-            int cols = Math.min(panel, b - j0);
-            int base = p * d * panel;
-            for (int l = 0; l < d; l++) {
-                int o = base + l * panel;
-                int xo = xOff + j0 * d + l;
-                for (int jj = 0; jj < cols; jj++) {
-                    xp[o + jj] = x[xo + jj * d];
-                }
-            }
-        }
+        copyPanels(x, xOff, xp, d, b, true);
         VectorSymm.product(a, d, xp, panels, yp, VectorProducts.lanes());
-        for (int p = 0; p < panels; p++) {
-            int j0 = p * panel;
-            int cols = Math.min(panel, b - j0);
-            int base = p * d * panel;
+        copyPanels(y, yOff, yp, d, b, false);
+    }
+
+    /**
+     * Copies the b columns at {@code off} of the column-major {@code cols} into the panels {@code pan} (16 columns
+     * each, row-major inside a panel) when {@code pack}, or back from them, row by row.
+     */
+    private static void copyPanels(double[] cols, int off, double[] pan, int d, int b, boolean pack) {
+        int panel = VectorSymm.PANEL;
+        for (int j0 = 0; j0 < b; j0 += panel) {
+            int n = Math.min(panel, b - j0);
+            int base = j0 * d; // panel j0 / 16 starts at (j0 / 16) * d * 16
             for (int l = 0; l < d; l++) {
                 int o = base + l * panel;
-                int yo = yOff + j0 * d + l;
-                for (int jj = 0; jj < cols; jj++) {
-                    y[yo + jj * d] = yp[o + jj];
+                int c = off + j0 * d + l;
+                if (pack) {
+                    for (int jj = 0; jj < n; jj++) {
+                        pan[o + jj] = cols[c + jj * d];
+                    }
+                } else {
+                    for (int jj = 0; jj < n; jj++) {
+                        cols[c + jj * d] = pan[o + jj];
+                    }
                 }
             }
         }
