@@ -1,6 +1,7 @@
 package dev.orchard.internal.pca;
 
 import dev.ludovic.netlib.blas.BLAS;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The few dense products {@link TopEigen} needs, on column-major arrays (vector j of a d-row matrix is
@@ -14,11 +15,17 @@ final class DenseOps {
     /** Rows of the output kept in cache by the Java {@link #symm}: 512 × up to 64 columns ≈ 256 KiB (L2). */
     static final int ROW_TILE = 512;
 
+    /**
+     * The measured verdicts (Vector API faster or not) per dimension and other kernel, kept for the JVM's later
+     * solves so that each measures with no extra product.
+     */
+    private static final ConcurrentHashMap<Long, Boolean> VERDICTS = new ConcurrentHashMap<>();
+
     private final BLAS blas;
     /** Whether {@link #symm} may use the Vector API kernel; {@code forceVector}: always, unmeasured (tests). */
     private final boolean vectorWanted;
     private final boolean forceVector;
-    /** Per instance: the vector kernel's verdict once measured (null: not yet), and the other path's speed. */
+    /** Per instance: the vector kernel's verdict once known (null: not yet), and the other path's speed. */
     private Boolean vectorFaster;
     private double otherNanosPerColumn = Double.NaN;
     private int productsBefore;
@@ -84,9 +91,11 @@ final class DenseOps {
             return base + " (" + VectorProducts.describe() + ")";
         }
         String vector = "vector (" + VectorProducts.lanes() + " lanes)";
-        return vectorFaster
-                ? base + " for " + productsBefore + " columns, then " + vector + " for " + vectorProducts + verdict
-                : base + ", " + vector + " slower" + verdict;
+        if (!vectorFaster) {
+            return base + ", " + vector + " slower" + verdict;
+        }
+        return (productsBefore == 0 ? "" : base + " for " + productsBefore + " columns, then ") + vector + " for "
+                + vectorProducts + verdict;
     }
 
     /**
@@ -100,6 +109,13 @@ final class DenseOps {
         }
         if (vectorWanted && !Boolean.FALSE.equals(vectorFaster) && VectorProducts.warm()) {
             if (vectorFaster == null) {
+                Boolean earlier = VERDICTS.get(verdictKey(d));
+                if (earlier != null) { // measured by an earlier solve in this JVM: no second product to time
+                    vectorFaster = earlier;
+                    verdict = " (measured by an earlier solve)";
+                    symm(a, d, x, xOff, b, y, yOff);
+                    return;
+                }
                 // measure once against the other kernel's last product (or one now), then keep the faster
                 if (Double.isNaN(otherNanosPerColumn)) {
                     timedOther(a, d, x, xOff, b, y, yOff);
@@ -108,6 +124,7 @@ final class DenseOps {
                 vectorSymm(a, d, x, xOff, b, y, yOff);
                 double vectorNanos = (double) (System.nanoTime() - t0) / b;
                 vectorFaster = vectorNanos < otherNanosPerColumn;
+                VERDICTS.put(verdictKey(d), vectorFaster);
                 verdict = String.format(java.util.Locale.ROOT, " (measured %.2f vs %.2f ms per 16 columns)",
                         vectorNanos * 16 / 1e6, otherNanosPerColumn * 16 / 1e6);
                 vectorProducts += b;
@@ -122,6 +139,10 @@ final class DenseOps {
             return;
         }
         otherSymm(a, d, x, xOff, b, y, yOff);
+    }
+
+    private long verdictKey(int d) {
+        return 2L * d + (blas == null ? 0 : 1);
     }
 
     private void timedOther(double[] a, int d, double[] x, int xOff, int b, double[] y, int yOff) {
